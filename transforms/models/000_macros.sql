@@ -1,0 +1,42 @@
+-- Calendar arithmetic of the rulebook (credit-rules.md, Vocabulary).
+-- X + N years, clamped (29 Feb + 1 year = 28 Feb); N may be negative.
+CREATE OR REPLACE TEMP MACRO add_years(x, n) AS CAST(x + to_years(CAST(n AS INTEGER)) AS DATE);
+-- X + N months, clamped to the month's last day (31 Jan + 1 month = 28/29 Feb).
+CREATE OR REPLACE TEMP MACRO add_months(x, n) AS CAST(x + to_months(CAST(n AS INTEGER)) AS DATE);
+-- An expiry: the first day d on which X has left the N-year window (d - N years >= X), so a
+-- 29 February leaves on 1 March when the target year has no 29 February.
+CREATE OR REPLACE TEMP MACRO expiry_after(x, n) AS
+    CASE WHEN month(x) = 2 AND day(x) = 29 AND day(add_years(x, n)) = 28
+         THEN add_years(x, n) + 1 ELSE add_years(x, n) END;
+-- A rulebook parameter (bound by the engine as a DuckDB variable).
+CREATE OR REPLACE TEMP MACRO param(name) AS getvariable(name);
+-- Money for explanations: 1050000.00 -> '1,050,000'.
+CREATE OR REPLACE TEMP MACRO cny(x) AS format('{:,.0f}', CAST(x AS DOUBLE));
+-- D3 (importers/exporters) and D4 (brokers): penalties beyond the per-mille ratio of the previous
+-- year's documents and beyond the amount; with no documents the amount test alone applies.
+CREATE OR REPLACE TEMP MACRO dishonest_penalties_hold(etype, n, f, docs) AS
+    CASE WHEN etype = 'importer_exporter' THEN
+             CASE WHEN docs = 0 THEN f > param('d3_fine_amount')
+                  ELSE n > param('d3_doc_ratio') * docs AND f > param('d3_fine_amount') END
+         WHEN etype = 'customs_broker' THEN
+             CASE WHEN docs = 0 THEN f > param('d4_fine_amount')
+                  ELSE n > param('d4_doc_ratio') * docs AND f > param('d4_fine_amount') END
+         ELSE false END;
+-- A6: counted penalties beyond the certification standard's limits.
+CREATE OR REPLACE TEMP MACRO certification_penalties_exceed(etype, n, f, max_fine, docs) AS
+    CASE WHEN etype = 'importer_exporter' THEN
+             f > param('a6_ie_fine_total')
+             OR (n > param('a6_ie_count') AND n > param('a6_ie_doc_ratio') * docs)
+             OR max_fine > param('a6_ie_single_fine')
+         WHEN etype = 'customs_broker' THEN
+             n > param('a6_broker_doc_ratio') * docs
+             OR f > param('a6_broker_fine_total')
+             OR max_fine > param('a6_broker_single_fine')
+         ELSE false END;
+-- Explanation templates: {value}, {threshold}, {expiry}, {last_breach}.
+CREATE OR REPLACE TEMP MACRO fill_template(tpl, value, threshold, expiry, last_breach) AS
+    replace(replace(replace(replace(tpl,
+        '{value}', coalesce(value, '')),
+        '{threshold}', coalesce(threshold, '')),
+        '{expiry}', coalesce(CAST(expiry AS VARCHAR), '-')),
+        '{last_breach}', coalesce(CAST(last_breach AS VARCHAR), '-'));

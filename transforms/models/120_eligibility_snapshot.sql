@@ -1,0 +1,54 @@
+-- The eligibility snapshot: one row per enterprise at T.
+CREATE OR REPLACE TEMP TABLE eligibility_snapshot AS
+WITH per_enterprise AS (
+    SELECT customs_code,
+           bool_or(rule_id = 'D8' AND status = 'fail') AS seriously,
+           bool_or(rule_id LIKE 'D%' AND status = 'fail') AS dishonest_rule,
+           coalesce(list(rule_id ORDER BY rule_id) FILTER (rule_id LIKE 'A%' AND status = 'fail'),
+                    []) AS blockers,
+           coalesce(list(rule_id ORDER BY rule_id) FILTER (rule_id LIKE 'W%' AND status = 'warn'),
+                    []) AS warnings,
+           count(*) FILTER (rule_id LIKE 'A%' AND status = 'fail' AND expiry_date IS NULL)
+               AS blockers_without_expiry,
+           max(expiry_date) FILTER (rule_id LIKE 'A%' AND status = 'fail') AS latest_expiry
+    FROM rule_results
+    GROUP BY customs_code
+),
+lineage AS (
+    SELECT customs_code, list(DISTINCT batch_id ORDER BY batch_id) AS batch_ids
+    FROM (
+        SELECT customs_code, batch_id FROM staging.enterprises
+        UNION ALL SELECT customs_code, batch_id FROM documents_by_owner
+        UNION ALL SELECT customs_code, batch_id FROM staging.cases
+        UNION ALL SELECT customs_code, batch_id FROM staging.liabilities
+        UNION ALL SELECT customs_code, batch_id FROM staging.certification_events
+        UNION ALL SELECT customs_code, batch_id FROM staging.filings
+        UNION ALL SELECT customs_code, batch_id FROM staging.control_assessments
+        UNION ALL SELECT customs_code, batch_id FROM staging.financials
+    )
+    GROUP BY customs_code
+)
+SELECT e.customs_code,
+       c.as_of,
+       getvariable('rulebook_id') AS rulebook,
+       e.recorded_level,
+       CASE WHEN p.seriously THEN 'seriously_dishonest'
+            WHEN p.dishonest_rule THEN 'dishonest'
+            WHEN e.recorded_level IN ('advanced', 'certified') THEN e.recorded_level
+            ELSE 'regular' END AS assessed_level,
+       p.dishonest_rule AS dishonest,
+       len(p.blockers) = 0 AS advanced_ready,
+       p.blockers,
+       p.warnings,
+       CASE WHEN len(p.blockers) = 0 THEN c.as_of
+            WHEN p.blockers_without_expiry = 0 THEN p.latest_expiry END
+           AS earliest_application_date,
+       i.score,
+       getvariable('rulebook_provisional') AS provisional,
+       getvariable('run_id') AS run_id,
+       coalesce(l.batch_ids, []) AS batch_ids
+FROM ent e
+CROSS JOIN ctx c
+JOIN per_enterprise p USING (customs_code)
+JOIN enterprise_indicators i USING (customs_code)
+LEFT JOIN lineage l USING (customs_code);
