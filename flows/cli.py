@@ -46,7 +46,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    from flows.evaluate_flow import evaluate_cli
+    from flows.evaluation import evaluate_cli
 
     return evaluate_cli(
         load_settings(args.warehouse),
@@ -80,7 +80,7 @@ def _add_prefect_flag(p: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="customs-credit",
-        description="China Customs enterprise-credit pipeline: ingest, validate, evaluate, publish.",
+        description="China Customs enterprise-credit pipeline: ingest, validate, evaluate.",
     )
     parser.add_argument(
         "--warehouse",
@@ -113,7 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_status)
 
     p = sub.add_parser("evaluate", help="evaluate the credit rules and write the snapshot")
-    p.add_argument("--as-of", default=None, metavar="YYYY-MM-DD", help="default: today, Asia/Shanghai")
+    p.add_argument(
+        "--as-of", default=None, metavar="YYYY-MM-DD", help="default: today, Asia/Shanghai"
+    )
     p.add_argument("--rulebook", default=None, metavar="FILE", help="evaluate with this rulebook")
     _add_prefect_flag(p)
     p.set_defaults(func=_cmd_evaluate)
@@ -155,6 +157,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into `head` and the like
+        return 0
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -1,4 +1,4 @@
-"""The rule engine: bind a rulebook, run the SQL models in order, replace the marts of T atomically."""
+"""The rule engine: bind a rulebook, run the SQL models in order, replace T's marts atomically."""
 
 from __future__ import annotations
 
@@ -53,7 +53,9 @@ def _sql_literal(value: object) -> str:
     raise TypeError(f"unsupported rulebook value {value!r}")
 
 
-def bind_rulebook(con: duckdb.DuckDBPyConnection, book: Rulebook, as_of: dt.date, run_id: str) -> None:
+def bind_rulebook(
+    con: duckdb.DuckDBPyConnection, book: Rulebook, as_of: dt.date, run_id: str
+) -> None:
     """Expose T, the run and every parameter to the SQL models as DuckDB variables."""
     for name, param in book.params.items():
         con.execute(f"SET VARIABLE {name} = {_sql_literal(param.value)}")
@@ -114,8 +116,9 @@ def _columns(con: duckdb.DuckDBPyConnection, qualified: str) -> list[str]:
     return [r[0] for r in rows]
 
 
-def write_marts(con: duckdb.DuckDBPyConnection, book: Rulebook, as_of: dt.date, run_id: str,
-                duration_s: float) -> None:
+def write_marts(
+    con: duckdb.DuckDBPyConnection, book: Rulebook, as_of: dt.date, run_id: str, duration_s: float
+) -> None:
     """Replace T's rows of every mart in one transaction; other dates stay as history."""
     con.execute("BEGIN TRANSACTION")
     try:
