@@ -1,0 +1,108 @@
+"""W1-W5 and the assessed level of certified enterprises."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.rules_world import World
+
+
+@pytest.fixture
+def world(tmp_path):
+    w = World(tmp_path / "w.duckdb")
+    yield w
+    w.con.close()
+
+
+@pytest.mark.parametrize(
+    ("docs", "fines", "expected"),
+    [
+        (2000, [350_000, 350_000], "warn"),  # n = 2 >= 1.4, F = 700,000 >= 700,000
+        (2000, [349_999.99, 350_000], "pass"),
+        (3000, [350_000, 350_000], "pass"),  # n = 2 < 2.1
+        (0, [700_000], "warn"),  # no documents: amount test only
+    ],
+)
+def test_w1_headroom(world, docs, fines, expected):
+    code = world.enterprise("4200000601")
+    if docs:
+        world.declarations(code, 2024, docs)
+    for i, fine in enumerate(fines):
+        world.case(code, f"2025-0{i + 1}-01", fine)
+    assert world.rule(code, "W1", "2025-09-30")["status"] == expected
+
+
+@pytest.mark.parametrize(("errors", "expected"), [(3, "pass"), (4, "warn")])
+def test_w2_error_rate(world, errors, expected):
+    code = world.enterprise("4200000602")
+    world.declarations(code, 2025, 100, day="2025-03-01")  # 100 in W1(T): limit 3%
+    world.declarations(code, 2024, 50, day="2024-06-01")  # outside W1: not in the denominator
+    first = world.con.sql(
+        "SELECT min(entry_id) FROM staging.declarations WHERE declare_date = DATE '2024-06-01'"
+    ).fetchall()[0][0]
+    for _ in range(errors):
+        world.change(first, "2025-04-01")  # an old declaration's change counts when in W1
+    world.change(first, "2024-08-01")  # requested outside W1
+    world.change(first, "2025-04-02", error=False)
+    world.change("999999999999999999", "2025-04-02")  # orphan: left out
+    w2 = world.rule(code, "W2", "2025-09-30")
+    assert w2["status"] == expected
+    assert w2["value"].endswith(f"({errors} of 100)")
+
+
+def test_w2_without_declarations_passes(world):
+    code = world.enterprise("4200000603")
+    assert world.rule(code, "W2", "2025-09-30")["status"] == "pass"
+
+
+@pytest.mark.parametrize(
+    ("certified", "expected"),
+    [("2021-03-28", "warn"), ("2021-03-29", "warn"), ("2021-03-30", "pass")],
+)
+def test_w3_review_within_180_days(world, certified, expected):
+    # T = 2025-09-30; T + 180 days = 2026-03-29; review = certified + 5 years
+    code = world.enterprise("4200000604", level="advanced", level_since="2019-01-01")
+    world.event(code, "certified", "2020-01-01")
+    world.event(code, "review_passed", certified)
+    assert world.rule(code, "W3", "2025-09-30")["status"] == expected
+
+
+def test_w3_falls_back_to_level_since_and_is_n_a_for_others(world):
+    adv = world.enterprise("4200000605", level="advanced", level_since="2021-01-01")
+    reg = world.enterprise("4200000606")
+    assert world.rule(adv, "W3", "2025-09-30")["status"] == "warn"  # review 2026-01-01
+    assert world.rule(reg, "W3", "2025-09-30")["status"] == "n_a"
+    snap = world.snapshot(adv, "2025-09-30")
+    assert snap["assessed_level"] == "advanced" and snap["warnings"] == ["W3"]
+
+
+@pytest.mark.parametrize(
+    ("due", "filed", "expected"),
+    [
+        ("2025-06-30", "2025-06-30", "pass"),  # on time
+        ("2025-06-30", "2025-07-01", "warn"),  # late in W1
+        ("2024-06-30", "2024-07-01", "pass"),  # late, but due outside W1
+        ("2020-06-30", None, "warn"),  # unfiled, however old
+        ("2025-09-30", None, "pass"),  # due today: not yet late
+        ("2025-09-29", "2025-10-02", "warn"),  # filed after T: unfiled at T
+    ],
+)
+def test_w4_filings(world, due, filed, expected):
+    code = world.enterprise("4200000607")
+    world.filing(code, due, filed)
+    assert world.rule(code, "W4", "2025-09-30")["status"] == expected
+
+
+def test_w5_and_rulebook_switch_on_2026_04_01(world):
+    code = world.enterprise("4200000608")
+    before = world.snapshot(code, "2026-03-31")
+    after = world.snapshot(code, "2026-04-01")
+    assert (before["rulebook"], before["provisional"], before["warnings"]) == ("CN-251", False, [])
+    assert (after["rulebook"], after["provisional"], after["warnings"]) == ("CN-282", True, ["W5"])
+
+
+def test_certified_level_is_kept_when_no_dishonest_rule(world):
+    code = world.enterprise("4200000609", level="certified")
+    world.liability(code, "late_fee", 10, "2025-09-01")
+    snap = world.snapshot(code, "2025-09-30")
+    assert snap["assessed_level"] == "certified" and snap["blockers"] == ["A4"]
