@@ -137,7 +137,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 # Subcommands owned by other modules: (name, module, help). Each module defines
 # `add_arguments(parser)` and `run(args) -> int`.
-EXTRA_COMMANDS: list[tuple[str, str, str]] = []
+EXTRA_COMMANDS: list[tuple[str, str, str]] = [
+    ("publish", "warehouse.publish", "publish the BI serving copy (Parquet + views), atomically"),
+]
 
 
 def _register_extra(p: argparse.ArgumentParser, module: str) -> None:

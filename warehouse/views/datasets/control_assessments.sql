@@ -1,0 +1,2 @@
+-- Current rows of the staging table (latest accepted version per key), with lineage columns.
+SELECT * FROM staging.control_assessments

@@ -1,0 +1,2 @@
+-- The mart as the rule engine wrote it: every evaluated as_of (history).
+SELECT * FROM marts.rule_results
