@@ -18,7 +18,9 @@ def duckdb_config(settings: Settings) -> dict[str, object]:
         "autoload_known_extensions": False,
         "memory_limit": settings.memory_limit,
         "threads": settings.threads,
-        "temp_directory": str(temp_dir) if settings.warehouse.parent.exists() else tempfile.gettempdir(),
+        "temp_directory": str(temp_dir)
+        if settings.warehouse.parent.exists()
+        else tempfile.gettempdir(),
         "preserve_insertion_order": False,
     }
 

@@ -184,7 +184,13 @@ KINDS: dict[str, Kind] = {
                     values=("none", "warning", "fine", "confiscation"),
                 ),
                 _c("fine_cny", MONEY, required=False, alias_zh="罚款金额", min_value=0),
-                _c("voluntary_disclosure", BOOL, required=False, alias_zh="主动披露", default="false"),
+                _c(
+                    "voluntary_disclosure",
+                    BOOL,
+                    required=False,
+                    alias_zh="主动披露",
+                    default="false",
+                ),
                 _c(
                     "intentional",
                     ENUM,
