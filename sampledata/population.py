@@ -10,9 +10,9 @@ from sampledata import codes
 from sampledata.reference import PROFILES, REGIONS, Region
 from sampledata.scenarios import BROKER, IMPORTER, assign
 
-# Scenarios whose thresholds scale with document counts get more volume, so the per-mille tests
-# are meaningful (n >= 2) at realistic sizes.
-_VOLUME_BOOST = {"d3_over": 6.0, "d3_under_count": 6.0, "d3_under_amount": 6.0}
+# Scenarios whose tests scale with document counts get more volume, so the per-mille thresholds
+# (n >= 2) and the error rate are meaningful at realistic sizes.
+_VOLUME_BOOST = {"d3_over": 6.0, "d3_under_count": 6.0, "d3_under_amount": 6.0, "error_prone": 2.0}
 _BROKER_BOOST = {"d4_broker_over": 4.0, "error_prone": 1.5}
 
 # Declaration-change behaviour: share of declarations changed, and share of changes recorded as

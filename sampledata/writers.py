@@ -89,8 +89,9 @@ class ParquetWriter(KindWriter):
 
 
 class XlsxWriter(KindWriter):
-    """Typed cells: codes as text, dates as date cells (yyyy-mm-dd), money as numbers (0.00),
-    booleans as booleans. constant_memory streams rows to disk."""
+    """Codes as text cells, money as numbers (0.00), booleans as booleans, dates as ISO text:
+    a date cell read as text comes back as "YYYY-MM-DD 00:00:00", which the contract does not
+    list. constant_memory streams rows to disk."""
 
     def __init__(self, out: Path, kind: str, fmt: str, created: date) -> None:
         super().__init__(out, kind, fmt)
@@ -112,7 +113,6 @@ class XlsxWriter(KindWriter):
         )
         self.book.set_properties({"created": self.created})  # fixed: same seed, same bytes
         self.sheet = self.book.add_worksheet(self.kind[:31])
-        self.date_fmt = self.book.add_format({"num_format": "yyyy-mm-dd"})
         self.money_fmt = self.book.add_format({"num_format": "0.00"})
         self.sheet.write_row(0, 0, self.columns)
         self.part_rows = 0
@@ -135,7 +135,7 @@ class XlsxWriter(KindWriter):
                 if kind == "s":
                     self.sheet.write_string(row, ci, v)
                 elif kind == "d":
-                    self.sheet.write_datetime(row, ci, v, self.date_fmt)
+                    self.sheet.write_string(row, ci, v.isoformat())
                 elif kind == "m":
                     self.sheet.write_number(row, ci, v, self.money_fmt)
                 elif kind == "b":
