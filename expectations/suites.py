@@ -1,0 +1,284 @@
+"""The quality suite of each input kind, as data derived from warehouse/contract.py.
+
+A suite is a list of checks. Each check names the rows that break it with a SQL predicate over
+one batch (`{batch}` is where GX substitutes the batch), so one query per check yields the count,
+the first offending source_row and its value. expectations/gx_validate.py turns the checks into
+Great Expectations expectations; this module imports nothing heavy so anyone can list the checks.
+
+Severity: a broken key, type or required-value rule rejects the batch ("error"); an inconsistency
+confined to an optional column is loaded with a "warning" (data-contract.md, "What bad input gets").
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from warehouse.contract import KINDS, MONEY, PATTERNS, Column, Kind
+
+ERROR = "error"
+WARNING = "warning"
+
+# Rule ids, as they appear in rejection reasons and warnings.
+RULE_ROW_COUNT = "row_count"
+RULE_REQUIRED = "required"
+RULE_UNIQUE_KEY = "unique_key"
+RULE_UNIQUE = "unique"
+RULE_PATTERN = "pattern"
+RULE_ENUM = "enum"
+RULE_MIN_VALUE = "min_value"
+RULE_AFTER_LOAD_DATE = "after_load_date"
+RULE_IE_FLAG = "ie_flag_mismatch"
+RULE_REQUIRED_UNLESS_INVESTIGATING = "required_unless_investigating"
+RULE_DECIDED_BEFORE_OPENED = "decided_before_opened"
+RULE_CLOSED_BEFORE_OPENED = "closed_before_opened"
+RULE_REQUIRED_WHEN_FINE = "required_when_fine"
+RULE_JUDGMENT_CASE_TYPE = "judgment_case_type"
+
+# Case types whose judgment_effective_date means something (credit-rules D1 and its sibling).
+JUDGMENT_CASE_TYPES = ("smuggling_crime", "serious_safety_crime")
+
+
+@dataclass(frozen=True)
+class Check:
+    """One expectation: the rows matching `where` are unexpected.
+
+    `where` is None only for the row-count check (a property of the whole batch). `value` is the
+    SQL expression reported as first_value (defaults to the column). `query`, when set, replaces
+    the generated single-table query (uniqueness needs a self-join).
+    """
+
+    name: str
+    rule: str
+    column: str | None
+    details: str
+    where: str | None = None
+    value: str | None = None
+    severity: str = ERROR
+    query: str | None = None
+
+    @property
+    def whole_batch(self) -> bool:
+        """True for a check on the batch as a whole (row count), which has no failing rows."""
+        return self.where is None and self.query is None
+
+    def unexpected_rows_query(self) -> str:
+        """One row (count, first row, first value) when some rows break the check, else none.
+
+        Aggregating in the query keeps GX to ONE scan per check, however many rows fail.
+        """
+        if self.query is not None:
+            return self.query
+        if self.where is None:
+            raise ValueError(f"{self.name}: a row check needs a predicate")
+        value = self.value or (_q(self.column) if self.column else "NULL")
+        return (
+            "SELECT count(*) AS unexpected_count, min(source_row) AS first_row, "
+            f"arg_min_null(CAST({value} AS VARCHAR), source_row) AS first_value "
+            f"FROM {{batch}} WHERE {self.where} HAVING count(*) > 0"
+        )
+
+
+@dataclass(frozen=True)
+class Suite:
+    name: str  # the kind
+    checks: tuple[Check, ...]
+
+    def check(self, name: str) -> Check:
+        for c in self.checks:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+
+def build_suite(kind: str, load_date: datetime.date) -> Suite:
+    """The suite of one kind; `load_date` bounds dates that may not lie in the future."""
+    k = KINDS[kind]
+    checks: list[Check] = [
+        Check("table_row_count_at_least_1", RULE_ROW_COUNT, None, "the batch has at least 1 row")
+    ]
+    for col in k.columns:
+        if col.required or col.name in k.key:
+            checks.append(_not_null(col))
+    checks.append(_unique(k, k.key, RULE_UNIQUE_KEY))
+    checks.extend(_unique(k, (name,), RULE_UNIQUE) for name in _unique_columns(k))
+    for col in k.columns:
+        checks.extend(_column_checks(col))
+    checks.extend(_ROW_RULES.get(kind, lambda _d: [])(load_date))
+    names = [c.name for c in checks]
+    if len(names) != len(set(names)):
+        raise ValueError(f"duplicate check names in suite {kind}: {names}")
+    return Suite(kind, tuple(checks))
+
+
+def _q(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    """A SQL string literal, with braces doubled because GX runs str.format over the query."""
+    return "'" + text.replace("'", "''").replace("{", "{{").replace("}", "}}") + "'"
+
+
+def _unique_columns(k: Kind) -> list[str]:
+    # The contract states extra unique columns in notes ("uscc is unique").
+    return [c.name for c in k.columns if f"{c.name} is unique" in k.notes and (c.name,) != k.key]
+
+
+def _not_null(col: Column) -> Check:
+    return Check(
+        f"{col.name}_not_null",
+        RULE_REQUIRED,
+        col.name,
+        f"{col.name} is required",
+        where=f"{_q(col.name)} IS NULL",
+    )
+
+
+def _unique(k: Kind, columns: tuple[str, ...], rule: str) -> Check:
+    """Rows repeating the key of an earlier row (the first occurrence is not counted)."""
+    cols = ", ".join(_q(c) for c in columns)
+    on = " AND ".join(f"b.{_q(c)} = d.{_q(c)}" for c in columns)
+    value = (
+        f"b.{_q(columns[0])}"
+        if len(columns) == 1
+        else "concat_ws('|', " + ", ".join(f"b.{_q(c)}" for c in columns) + ")"
+    )
+    query = (
+        "SELECT count(*) AS unexpected_count, min(b.source_row) AS first_row, "
+        f"arg_min_null(CAST({value} AS VARCHAR), b.source_row) AS first_value "
+        f"FROM {{batch}} b JOIN (SELECT {cols}, min(source_row) AS first_seen FROM {{batch}} "
+        f"GROUP BY {cols} HAVING count(*) > 1) d ON {on} "
+        "WHERE b.source_row > d.first_seen HAVING count(*) > 0"
+    )
+    key_text = "(" + ", ".join(columns) + ")" if len(columns) > 1 else columns[0]
+    return Check(
+        f"{'_'.join(columns)}_unique",
+        rule,
+        columns[0],
+        f"{key_text} is unique within the batch",
+        query=query,
+    )
+
+
+def _column_checks(col: Column) -> list[Check]:
+    """Type-level rules of one column: pattern, enum set, money bound. Nulls are not judged here."""
+    q = _q(col.name)
+    out: list[Check] = []
+    pattern = PATTERNS.get(col.type)
+    if pattern is not None:
+        out.append(
+            Check(
+                f"{col.name}_matches_pattern",
+                RULE_PATTERN,
+                col.name,
+                f"{col.name} matches {pattern}",
+                where=f"NOT regexp_full_match({q}, {_literal(pattern)})",
+            )
+        )
+    if col.values:
+        allowed = ", ".join(_literal(v) for v in col.values)
+        out.append(
+            Check(
+                f"{col.name}_in_set",
+                RULE_ENUM,
+                col.name,
+                f"{col.name} is one of {', '.join(col.values)}",
+                where=f"{q} NOT IN ({allowed})",
+            )
+        )
+    if col.type == MONEY and col.min_value is not None:
+        op, text = ("<=", ">") if col.min_exclusive else ("<", ">=")
+        bound = f"{col.min_value:g}"
+        out.append(
+            Check(
+                f"{col.name}_{'positive' if col.min_exclusive else 'not_negative'}",
+                RULE_MIN_VALUE,
+                col.name,
+                f"{col.name} {text} {bound}",
+                where=f"{q} {op} {bound}",
+            )
+        )
+    return out
+
+
+def _date(d: datetime.date) -> str:
+    return f"DATE '{d.isoformat()}'"
+
+
+def _declaration_rules(load_date: datetime.date) -> list[Check]:
+    return [
+        Check(
+            "declare_date_not_after_load_date",
+            RULE_AFTER_LOAD_DATE,
+            "declare_date",
+            f"declare_date is not after the load date {load_date.isoformat()}",
+            where=f'"declare_date" > {_date(load_date)}',
+        ),
+        Check(
+            "ie_flag_matches_entry_id",
+            RULE_IE_FLAG,
+            "ie_flag",
+            "ie_flag agrees with digit 9 of entry_id (1 => I, 0 => E)",
+            # A digit 9 other than 0/1 can agree with no flag, so it counts as a mismatch.
+            where=(
+                '"entry_id" IS NOT NULL AND "ie_flag" <> CASE substr("entry_id", 9, 1) '
+                "WHEN '1' THEN 'I' WHEN '0' THEN 'E' ELSE '?' END"
+            ),
+        ),
+    ]
+
+
+def _case_rules(_load_date: datetime.date) -> list[Check]:
+    undecided = "\"status\" <> 'investigating'"
+    crime_types = ", ".join(_literal(t) for t in JUDGMENT_CASE_TYPES)
+    return [
+        Check(
+            "decided_date_required_unless_investigating",
+            RULE_REQUIRED_UNLESS_INVESTIGATING,
+            "decided_date",
+            "decided_date is required unless status is investigating",
+            where=f'{undecided} AND "decided_date" IS NULL',
+        ),
+        Check(
+            "penalty_kind_required_unless_investigating",
+            RULE_REQUIRED_UNLESS_INVESTIGATING,
+            "penalty_kind",
+            "penalty_kind is required unless status is investigating",
+            where=f'{undecided} AND "penalty_kind" IS NULL',
+        ),
+        Check(
+            "decided_date_not_before_opened_date",
+            RULE_DECIDED_BEFORE_OPENED,
+            "decided_date",
+            "decided_date is not before opened_date",
+            where='"decided_date" < "opened_date"',
+        ),
+        Check(
+            "fine_cny_required_when_fine",
+            RULE_REQUIRED_WHEN_FINE,
+            "fine_cny",
+            "fine_cny is required when penalty_kind is fine",
+            where='"penalty_kind" = \'fine\' AND "fine_cny" IS NULL',
+        ),
+        # Optional columns: an inconsistency is loaded with a warning.
+        Check(
+            "closed_date_not_before_opened_date",
+            RULE_CLOSED_BEFORE_OPENED,
+            "closed_date",
+            "closed_date is not before opened_date",
+            where='"closed_date" < "opened_date"',
+            severity=WARNING,
+        ),
+        Check(
+            "judgment_effective_date_only_on_crimes",
+            RULE_JUDGMENT_CASE_TYPE,
+            "judgment_effective_date",
+            "judgment_effective_date is set only on " + " and ".join(JUDGMENT_CASE_TYPES),
+            where=f'"judgment_effective_date" IS NOT NULL AND "case_type" NOT IN ({crime_types})',
+            severity=WARNING,
+        ),
+    ]
+
+
+_ROW_RULES = {"declarations": _declaration_rules, "cases": _case_rules}
