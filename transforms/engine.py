@@ -7,7 +7,7 @@ import logging
 import time
 import tomllib
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -71,19 +71,24 @@ def bind_rulebook(
         "INSERT INTO rulebook_rules VALUES (?, ?, ?)",
         [(r.rule_id, r.basis, book.rule_provisional(r.rule_id)) for r in book.rules.values()],
     )
-    templates = tomllib.loads(EXPLANATIONS.read_text(encoding="utf-8"))
     con.execute(
         "CREATE OR REPLACE TEMP TABLE explanation_templates "
         "(rule_id VARCHAR, variant VARCHAR, en VARCHAR, zh VARCHAR)"
     )
     con.executemany(
-        "INSERT INTO explanation_templates VALUES (?, ?, ?, ?)",
-        [
-            (rule_id, variant, text["en"], text["zh"])
-            for rule_id, variants in templates.items()
-            for variant, text in variants.items()
-        ],
+        "INSERT INTO explanation_templates VALUES (?, ?, ?, ?)", explanation_rows(book.rules)
     )
+
+
+def explanation_rows(rule_ids: Iterable[str]) -> list[tuple[str, str, str, str]]:
+    """Templates per (rule, variant); the '*' fallbacks filled in for every rule."""
+    templates = tomllib.loads(EXPLANATIONS.read_text(encoding="utf-8"))
+    fallback = templates.get("*", {})
+    rows = []
+    for rule_id in rule_ids:
+        for variant, text in {**fallback, **templates.get(rule_id, {})}.items():
+            rows.append((rule_id, variant, text["en"], text["zh"]))
+    return rows
 
 
 def model_files() -> list[Path]:

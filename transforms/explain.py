@@ -13,9 +13,7 @@ from warehouse.settings import Settings
 
 def _open_read_only(settings: Settings) -> duckdb.DuckDBPyConnection:
     if not settings.warehouse.exists():
-        raise UserError(
-            f"no warehouse at {settings.warehouse}: ingest and evaluate first"
-        )
+        raise UserError(f"no warehouse at {settings.warehouse}: ingest and evaluate first")
     from warehouse.connection import connect
 
     try:

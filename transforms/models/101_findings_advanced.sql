@@ -40,7 +40,7 @@ a6_expiry AS (
     WHERE NOT certification_penalties_exceed(i.enterprise_type, x.n, x.f, x.max_fine, i.docs_py)
     GROUP BY ALL
 ),
-judged AS (
+judged AS MATERIALIZED (
     SELECT e.customs_code, i.*,
            a1.recorded_dishonest, a1.breaches, a1.latest_breach, a1.latest_rule,
            a1.unpaid_blocker, a1.bar_ends,

@@ -22,7 +22,7 @@ w4 AS (
     FROM staging.filings f, ctx c
     GROUP BY ALL
 ),
-judged AS (
+judged AS MATERIALIZED (
     SELECT i.*, e.recorded_level, w3.review_date, coalesce(w4.late, 0) AS late_filings,
            coalesce(w4.unfiled, 0) AS unfiled_filings,
            CASE WHEN i.docs_py > 0

@@ -1,5 +1,6 @@
 -- Every rule's finding for every enterprise, with its legal basis and a one-line explanation in
--- English and Chinese (templates: transforms/explanations.toml, keyed by rule and variant).
+-- English and Chinese (templates: transforms/explanations.toml, keyed by rule and variant; the
+-- engine expands the '*' fallbacks to every rule).
 CREATE OR REPLACE TEMP TABLE rule_results AS
 WITH findings AS (
     SELECT * FROM findings_dishonest
@@ -9,12 +10,9 @@ WITH findings AS (
     SELECT * FROM findings_warnings
 ),
 rendered AS (
-    SELECT f.*,
-           coalesce(t.en, g.en) AS en_template,
-           coalesce(t.zh, g.zh) AS zh_template
+    SELECT f.*, t.en AS en_template, t.zh AS zh_template
     FROM findings f
     LEFT JOIN explanation_templates t ON t.rule_id = f.rule_id AND t.variant = f.variant
-    LEFT JOIN explanation_templates g ON g.rule_id = '*' AND g.variant = f.variant
 )
 SELECT r.customs_code,
        CAST(getvariable('as_of') AS DATE) AS as_of,
