@@ -1,0 +1,367 @@
+"""pandera contracts of the input kinds, generated from warehouse/contract.py.
+
+One `pandera.polars.DataFrameSchema` per kind: dtypes, required columns not null, enum values,
+code patterns, money bounds and decimals, plus the row rules of the contract (I/E flag agrees with
+the entry id, a case is not decided before it was opened, ...). A batch is validated in chunks
+fetched from DuckDB as Arrow -> polars, so memory stays bounded on 10M-row files; each chunk is a
+collected DataFrame (a LazyFrame would only be schema-checked).
+
+pandera and polars are imported inside functions: this module sits on the CLI's import path.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from warehouse.contract import (
+    BOOL,
+    CODE10,
+    DATE,
+    DIGITS4,
+    DIGITS18,
+    ENUM,
+    INT,
+    KINDS,
+    MONEY,
+    PATTERNS,
+    TEXT18,
+    Column,
+)
+from warehouse.ingest_types import Finding, Severity
+
+if TYPE_CHECKING:
+    import duckdb
+    import polars as pl
+
+# Rows per validated chunk: bounds memory (a 1M-row declarations chunk is ~150 MB in polars).
+VALIDATION_CHUNK_ROWS = int(os.environ.get("CUSTOMS_CREDIT_VALIDATION_CHUNK_ROWS", "1000000"))
+
+PATTERN_WORDS = {
+    CODE10: "10 digits or capital letters",
+    TEXT18: "18 digits or capital letters",
+    DIGITS18: "18 digits",
+    DIGITS4: "4 digits",
+}
+
+
+@dataclass(frozen=True)
+class RowRule:
+    """A rule across columns of one row. `ok` is a polars expression, true where the row passes
+    (nulls pass: required-ness is checked separately); `message` explains a failing row."""
+
+    name: str
+    column: str
+    ok: Callable[[], pl.Expr]
+    message: Callable[[dict[str, Any]], str]
+    severity: Severity = "error"
+
+    @property
+    def check_name(self) -> str:
+        """Unique within a schema (two rules may share a name, on different columns)."""
+        return f"{self.name}:{self.column}"
+
+
+def _col(name: str) -> pl.Expr:
+    import polars as pl
+
+    return pl.col(name)
+
+
+def _not_before(later: str, earlier: str) -> Callable[[], pl.Expr]:
+    return lambda: (_col(later) >= _col(earlier)).fill_null(True)
+
+
+def _ie_flag_ok() -> pl.Expr:
+    import polars as pl
+
+    digit = _col("entry_id").str.slice(8, 1)
+    expected = pl.when(digit == "1").then(pl.lit("I")).when(digit == "0").then(pl.lit("E"))
+    return (_col("ie_flag") == expected).fill_null(
+        _col("entry_id").is_null() | _col("ie_flag").is_null()
+    )
+
+
+def _required_unless_investigating(column: str) -> Callable[[], pl.Expr]:
+    return lambda: (_col("status") == "investigating").fill_null(True) | _col(column).is_not_null()
+
+
+def _fine_ok() -> pl.Expr:
+    return (_col("penalty_kind") != "fine").fill_null(True) | _col("fine_cny").is_not_null()
+
+
+def _judgment_ok() -> pl.Expr:
+    crimes = ["smuggling_crime", "serious_safety_crime"]
+    return _col("judgment_effective_date").is_null() | _col("case_type").is_in(crimes)
+
+
+ROW_RULES: dict[str, tuple[RowRule, ...]] = {
+    "declarations": (
+        RowRule(
+            "ie_flag_mismatch",
+            "ie_flag",
+            _ie_flag_ok,
+            lambda r: (
+                f"digit 9 of entry_id {r['entry_id']} is {r['entry_id'][8:9]!r}: "
+                f"ie_flag must be {'I' if r['entry_id'][8:9] == '1' else 'E'}"
+                if r["entry_id"][8:9] in ("0", "1")
+                else f"digit 9 of entry_id {r['entry_id']} is not 1 (import) or 0 (export)"
+            ),
+        ),
+    ),
+    "cases": (
+        RowRule(
+            "required_unless_investigating",
+            "decided_date",
+            _required_unless_investigating("decided_date"),
+            lambda r: f"decided_date is required when status is {r['status']}",
+        ),
+        RowRule(
+            "required_unless_investigating",
+            "penalty_kind",
+            _required_unless_investigating("penalty_kind"),
+            lambda r: f"penalty_kind is required when status is {r['status']}",
+        ),
+        RowRule(
+            "decided_before_opened",
+            "decided_date",
+            _not_before("decided_date", "opened_date"),
+            lambda r: f"decided_date is before opened_date {r['opened_date']}",
+        ),
+        RowRule(
+            "closed_before_opened",
+            "closed_date",
+            _not_before("closed_date", "opened_date"),
+            lambda r: f"closed_date is before opened_date {r['opened_date']}; loaded as given",
+            severity="warning",  # closed_date is optional: a problem there is a warning
+        ),
+        RowRule(
+            "required_when_fine",
+            "fine_cny",
+            _fine_ok,
+            lambda r: "fine_cny is required when penalty_kind is fine",
+        ),
+        RowRule(
+            "judgment_case_type",
+            "judgment_effective_date",
+            _judgment_ok,
+            lambda r: (
+                f"judgment_effective_date applies to smuggling_crime and serious_safety_crime "
+                f"only, not {r['case_type']}; loaded as given"
+            ),
+            severity="warning",
+        ),
+    ),
+}
+
+
+def polars_dtype(col: Column) -> Any:
+    import polars as pl
+
+    return {
+        DATE: pl.Date,
+        MONEY: pl.Decimal(18, 2),
+        BOOL: pl.Boolean,
+        INT: pl.Int32,
+    }.get(col.type, pl.Utf8)
+
+
+def _named(name: str, expr: Callable[[pl.Expr], pl.Expr]):  # -> pa.Check
+    """A vectorised column check whose failures carry our rule name."""
+    import pandera.polars as pa
+
+    return pa.Check(lambda data: data.lazyframe.select(expr(_col(data.key))), name=name)
+
+
+def column_checks(col: Column) -> list:
+    checks = []
+    if col.type in PATTERNS:
+        regex = f"^{PATTERNS[col.type]}$"
+        checks.append(_named("pattern", lambda c, r=regex: c.str.contains(r)))
+    if col.type == ENUM:
+        checks.append(_named("enum", lambda c, v=list(col.values): c.is_in(v)))
+    if col.type == MONEY:
+        if col.min_value is not None:
+            lo = col.min_value
+            if col.min_exclusive:
+                checks.append(_named("min_value", lambda c, lo=lo: c > lo))
+            else:
+                checks.append(_named("min_value", lambda c, lo=lo: c >= lo))
+        # Scale 2 is also in the dtype; this keeps the rule if a float frame is validated.
+        checks.append(_named("money_decimals", lambda c: (c * 100).round(0) == c * 100))
+    return checks
+
+
+@cache
+def schema_for(kind_name: str):  # -> pa.DataFrameSchema
+    import pandera.polars as pa
+    import polars as pl
+
+    kind = KINDS[kind_name]
+    columns = {
+        col.name: pa.Column(
+            polars_dtype(col),
+            checks=column_checks(col),
+            nullable=not col.required,
+            required=True,  # the reader always delivers every contract column
+        )
+        for col in kind.columns
+    }
+    columns["source_row"] = pa.Column(pl.Int64, nullable=False)
+    checks = [
+        pa.Check(
+            lambda data, r=rule: data.lazyframe.select(r.ok().alias("ok")), name=rule.check_name
+        )
+        for rule in ROW_RULES.get(kind_name, ())
+        if rule.severity == "error"
+    ]
+    return pa.DataFrameSchema(columns, checks=checks, name=kind_name, strict=False, coerce=False)
+
+
+def _message(kind_name: str, rule: str, column: str | None, check: str) -> str:
+    kind = KINDS[kind_name]
+    col = kind.column(column) if column in kind.column_names else None
+    if rule == "required":
+        return f"{column} is required"
+    if col is not None and rule == "pattern":
+        return f"{column} must be {PATTERN_WORDS[col.type]}"
+    if col is not None and rule == "enum":
+        return f"{column} must be one of {', '.join(col.values)}"
+    if col is not None and rule == "min_value":
+        op = ">" if col.min_exclusive else ">="
+        return f"{column} must be {op} {col.min_value:g}"
+    if rule == "money_decimals":
+        return f"{column} has more than 2 decimals"
+    if rule == "dtype":
+        return f"{column} has the wrong type: {check}"
+    return f"{column}: {check}"
+
+
+def _rule_of(check: str) -> str:
+    if check == "not_nullable":
+        return "required"
+    if check.startswith("dtype("):
+        return "dtype"
+    if check == "column_in_dataframe":
+        return "missing_column"
+    return check
+
+
+def validate_frame(kind_name: str, df: pl.DataFrame) -> list[Finding]:
+    """All contract findings of one collected chunk (errors and warnings), first row of each."""
+    import pandera.polars as pa
+    import polars as pl
+
+    findings: list[Finding] = []
+    try:
+        schema_for(kind_name).validate(df, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        fc = exc.failure_cases
+        rows = df.get_column("source_row")
+        groups = fc.group_by(["column", "check"], maintain_order=True).agg(
+            pl.len().alias("count"), pl.col("index"), pl.col("failure_case")
+        )
+        for column, check, count, indexes, values in groups.iter_rows():
+            rule = _rule_of(check)
+            pairs = [(rows[i], v) for i, v in zip(indexes, values, strict=True) if i is not None]
+            first_row, value = min(pairs, key=lambda p: p[0]) if pairs else (None, None)
+            row_rule = _row_rule(kind_name, check)
+            if row_rule is not None:
+                findings.append(_row_finding(row_rule, df, first_row, count))
+                continue
+            findings.append(
+                Finding(
+                    rule=rule,
+                    message=_message(kind_name, rule, column, check),
+                    column=column,
+                    row=first_row,
+                    value=None if value is None else str(value),
+                    count=count,
+                    stage="contract",
+                )
+            )
+    for rule in ROW_RULES.get(kind_name, ()):
+        if rule.severity != "warning":
+            continue
+        bad = df.filter(~rule.ok())
+        if bad.height:
+            first = bad.sort("source_row").row(0, named=True)
+            findings.append(_row_finding(rule, df, first["source_row"], bad.height))
+    return findings
+
+
+def _row_rule(kind_name: str, check: str) -> RowRule | None:
+    return next((r for r in ROW_RULES.get(kind_name, ()) if r.check_name == check), None)
+
+
+def _row_finding(rule: RowRule, df: pl.DataFrame, source_row: int | None, count: int) -> Finding:
+    import polars as pl
+
+    row: dict[str, Any] = {}
+    if source_row is not None:
+        match = df.filter(pl.col("source_row") == source_row)
+        if match.height:
+            row = match.row(0, named=True)
+    value = row.get(rule.column)
+    try:
+        message = rule.message(row)
+    except (KeyError, TypeError):
+        message = rule.name.replace("_", " ")
+    return Finding(
+        rule=rule.name,
+        message=message,
+        column=rule.column,
+        row=source_row,
+        value=None if value is None else str(value),
+        count=count,
+        severity=rule.severity,
+        stage="contract",
+    )
+
+
+def merge_findings(findings: list[Finding]) -> list[Finding]:
+    """One finding per (rule, column, severity): counts summed, the smallest row kept."""
+    merged: dict[tuple[str, str | None, str], Finding] = {}
+    for f in findings:
+        key = (f.rule, f.column, f.severity)
+        old = merged.get(key)
+        if old is None:
+            merged[key] = f
+            continue
+        first = f if (f.row or 0) < (old.row or 0) else old
+        merged[key] = Finding(**{**first.as_dict(), "count": old.count + f.count})
+    return sorted(merged.values(), key=lambda f: (f.row is None, f.row or 0))
+
+
+def validate_table(
+    con: duckdb.DuckDBPyConnection,
+    kind_name: str,
+    table: str,
+    *,
+    chunk_rows: int = VALIDATION_CHUNK_ROWS,
+) -> list[Finding]:
+    """Validate a DuckDB table of one kind (contract columns + source_row) chunk by chunk."""
+    import polars as pl
+
+    cols = ", ".join([*KINDS[kind_name].column_names, "source_row"])
+    reader = con.sql(f"SELECT {cols} FROM {table}").to_arrow_reader(chunk_rows)
+    findings: list[Finding] = []
+    for batch in reader:
+        df = pl.from_arrow(batch)
+        assert isinstance(df, pl.DataFrame)
+        findings.extend(validate_frame(kind_name, df))
+    return merge_findings(findings)
+
+
+__all__ = [
+    "ROW_RULES",
+    "VALIDATION_CHUNK_ROWS",
+    "RowRule",
+    "merge_findings",
+    "schema_for",
+    "validate_frame",
+    "validate_table",
+]

@@ -1,0 +1,46 @@
+"""Fixtures shared by every test module: offline mode, a warehouse under tmp_path, Prefect."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from warehouse.settings import OFFLINE_ENV, Settings
+
+for _key, _value in OFFLINE_ENV.items():  # before anything imports prefect or GX
+    os.environ.setdefault(_key, _value)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings pointing at a fresh warehouse, landing and serving folder under tmp_path."""
+    base = tmp_path / "wh"
+    return Settings(
+        warehouse=base / "credit.duckdb",
+        landing=base / "landing",
+        serving=base / "serving",
+        memory_limit="1GB",
+        threads=2,
+    )
+
+
+@pytest.fixture
+def warehouse(settings: Settings) -> Iterator:
+    """An open read-write connection to the fresh warehouse (schema created), closed after."""
+    from warehouse.connection import connect
+
+    con = connect(settings)
+    yield con
+    con.close()
+
+
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[None]:
+    """A temporary Prefect API and database for the whole session (~10 s, once)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness():
+        yield

@@ -1,0 +1,234 @@
+"""Read one file into its typed batch table `batch.<kind>` (an attached in-memory database).
+
+The batch table is committed on its own (outside the warehouse's tables) so the quality gate can
+see it through another cursor; the warehouse itself is only touched by the merge transaction.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from warehouse.contract import Kind
+from warehouse.ingest_types import BatchRejected, Finding
+from warehouse.readers import (
+    HeaderMap,
+    SourceFile,
+    file_format,
+    map_header,
+    open_csv,
+    open_excel_frame,
+    parquet_header,
+    reject,
+)
+from warehouse.readers_sql import (
+    HELPER_COLUMNS,
+    csv_text_source,
+    fast_csv_types,
+    fast_select_sql,
+    parquet_text_source,
+    read_csv_sql,
+    robust_select_sql,
+)
+
+BATCH_CATALOG = "batch"
+EXCEL_VIEW = "_ingest_excel_source"
+
+
+@dataclass
+class LoadedBatch:
+    table: str  # fully qualified: batch.<kind>
+    rows: int
+    file_format: str
+    encoding: str | None
+    path_taken: str  # fast | robust
+    warnings: list[Finding] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def attach_batch_db(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f"ATTACH IF NOT EXISTS ':memory:' AS {BATCH_CATALOG}")
+
+
+def batch_table(kind: Kind) -> str:
+    return f"{BATCH_CATALOG}.{kind.name}"
+
+
+def drop_batch(con: duckdb.DuckDBPyConnection, kind: Kind) -> None:
+    con.execute(f"DROP TABLE IF EXISTS {batch_table(kind)}")
+
+
+def load_batch(
+    con: duckdb.DuckDBPyConnection, kind: Kind, path: Path, temp_dir: Path
+) -> LoadedBatch:
+    """Create batch.<kind> from `path`; raise BatchRejected with the findings if it is bad."""
+    started = time.perf_counter()
+    fmt = file_format(path)
+    if path.stat().st_size == 0:
+        raise reject("empty_file", "the file is empty (0 bytes)")
+    attach_batch_db(con)
+    drop_batch(con, kind)
+    table = batch_table(kind)
+    if fmt == "csv":
+        loaded = _load_csv(con, kind, path, temp_dir, table)
+    elif fmt == "xlsx":
+        loaded = _load_excel(con, kind, path, table)
+    else:
+        loaded = _load_parquet(con, kind, path, table)
+    if loaded.rows == 0:
+        drop_batch(con, kind)
+        raise reject("no_rows", "the file has a header but no data rows")
+    loaded.seconds = time.perf_counter() - started
+    return loaded
+
+
+def _load_csv(
+    con: duckdb.DuckDBPyConnection, kind: Kind, path: Path, temp_dir: Path, table: str
+) -> LoadedBatch:
+    src = open_csv(path, temp_dir)
+    try:
+        try:
+            return _csv_into(con, kind, src, table)
+        except _NotUtf8:
+            # The first MiB looked like UTF-8 but later bytes are not: a GBK export with an
+            # ASCII head. Transcode the whole file and read again.
+            src.cleanup()
+            src = open_csv(path, temp_dir, force_encoding="gb18030")
+            return _csv_into(con, kind, src, table)
+    finally:
+        src.cleanup()
+
+
+class _NotUtf8(Exception):
+    pass
+
+
+def _is_unicode_error(exc: duckdb.Error) -> bool:
+    text = str(exc).lower()
+    return "unicode" in text or "utf-8" in text or "utf8" in text
+
+
+def _csv_into(
+    con: duckdb.DuckDBPyConnection, kind: Kind, src: SourceFile, table: str
+) -> LoadedBatch:
+    hm, warnings = map_header(kind, src.header)
+    assert src.csv_path is not None
+    n = len(src.header)
+    fast = fast_select_sql(kind, hm, read_csv_sql(src.csv_path, fast_csv_types(kind, hm, n)))
+    try:
+        con.execute(f"CREATE TABLE {table} AS {fast}")
+        return LoadedBatch(table, _count(con, table), "csv", src.encoding, "fast", warnings)
+    except duckdb.Error as exc:
+        if _is_unicode_error(exc) and src.encoding != "gb18030":
+            raise _NotUtf8() from exc
+        drop_batch(con, kind)
+    # Something in the file is not clean: read it as text and find out what, row by row.
+    try:
+        robust = robust_select_sql(kind, hm, csv_text_source(src.csv_path, n))
+        con.execute(f"CREATE TABLE {table} AS {robust}")
+    except duckdb.Error as exc:
+        if _is_unicode_error(exc) and src.encoding != "gb18030":
+            raise _NotUtf8() from exc
+        raise reject("csv_format", f"the CSV cannot be parsed: {_duckdb_reason(exc)}") from exc
+    return _finish_robust(con, kind, table, "csv", src.encoding, warnings)
+
+
+def _load_excel(con: duckdb.DuckDBPyConnection, kind: Kind, path: Path, table: str) -> LoadedBatch:
+    header, frame = open_excel_frame(path)
+    if not header:
+        raise reject("empty_file", "the first sheet is empty")
+    hm, warnings = map_header(kind, header)
+    con.register(EXCEL_VIEW, frame.to_arrow())
+    try:
+        con.execute(f"CREATE TABLE {table} AS {robust_select_sql(kind, hm, EXCEL_VIEW)}")
+    finally:
+        con.unregister(EXCEL_VIEW)
+    return _finish_robust(con, kind, table, "xlsx", None, warnings)
+
+
+def _load_parquet(
+    con: duckdb.DuckDBPyConnection, kind: Kind, path: Path, table: str
+) -> LoadedBatch:
+    header = parquet_header(con, path)
+    hm, warnings = map_header(kind, header)
+    try:
+        sql = robust_select_sql(kind, hm, parquet_text_source(path, header))
+        con.execute(f"CREATE TABLE {table} AS {sql}")
+    except duckdb.Error as exc:
+        raise reject(
+            "unreadable_file", f"the Parquet file cannot be read: {_duckdb_reason(exc)}"
+        ) from exc
+    return _finish_robust(con, kind, table, "parquet", None, warnings)
+
+
+def _finish_robust(
+    con: duckdb.DuckDBPyConnection,
+    kind: Kind,
+    table: str,
+    fmt: str,
+    encoding: str | None,
+    warnings: list[Finding],
+) -> LoadedBatch:
+    errors = conversion_findings(con, table, "_err", "error")
+    warnings = warnings + conversion_findings(con, table, "_warn", "warning")
+    if errors:
+        drop_batch(con, kind)
+        raise BatchRejected(errors + warnings)
+    for col in HELPER_COLUMNS:
+        con.execute(f"ALTER TABLE {table} DROP COLUMN {col}")
+    return LoadedBatch(table, _count(con, table), fmt, encoding, "robust", warnings)
+
+
+CONVERSION_MESSAGES = {
+    "date_format": "not a date (expected YYYY-MM-DD, YYYY/MM/DD or YYYYMMDD)",
+    "money_format": "not an amount of money",
+    "money_decimals": "more than 2 decimals",
+    "bool_format": "not a boolean (true/false, 1/0, Y/N, 是/否)",
+    "int_format": "not a whole number",
+    "enum_value": "not an allowed value",
+}
+
+
+def conversion_findings(
+    con: duckdb.DuckDBPyConnection, table: str, tag: str, severity: str
+) -> list[Finding]:
+    rows = con.sql(
+        f"SELECT {tag}, count(*), min(source_row), arg_min({tag}_val, source_row) "
+        f"FROM {table} WHERE {tag} IS NOT NULL GROUP BY {tag} ORDER BY 3"
+    ).fetchall()
+    out = []
+    for label, count, first_row, value in rows:
+        column, rule = label.split(":", 1)
+        message = f"{column}: {CONVERSION_MESSAGES.get(rule, rule)}"
+        if severity == "warning":
+            message += "; loaded as empty"
+        out.append(
+            Finding(
+                rule=rule,
+                message=message,
+                column=column,
+                row=first_row,
+                value=value,
+                count=count,
+                severity=severity,  # type: ignore[arg-type]
+                stage="convert",
+            )
+        )
+    return out
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    return con.sql(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+
+
+def _duckdb_reason(exc: BaseException) -> str:
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    head = lines[0] if lines else type(exc).__name__
+    where = next((ln for ln in lines if ln.lower().startswith(("line", "original line"))), "")
+    return f"{head} {where}".strip()
+
+
+__all__ = ["BATCH_CATALOG", "HeaderMap", "LoadedBatch", "attach_batch_db", "load_batch"]

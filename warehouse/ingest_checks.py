@@ -1,0 +1,70 @@
+"""Checks of a batch against what the warehouse already holds, run in DuckDB: references from
+declaration changes to loaded declarations.
+
+Each returns findings (errors reject, warnings load); none writes anything.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from warehouse.contract import Kind
+from warehouse.ingest_types import Finding
+
+
+def batch_findings(con: duckdb.DuckDBPyConnection, kind: Kind, table: str) -> list[Finding]:
+    """Checks needing the warehouse. Keys unique within the file and dates after the load date
+    are in the GX suite (expectations/suites.py), so they are not repeated here."""
+    if kind.name == "declaration_changes":
+        return _changes_vs_declarations(con, table)
+    return []
+
+
+def _changes_vs_declarations(con: duckdb.DuckDBPyConnection, table: str) -> list[Finding]:
+    out: list[Finding] = []
+    n, first, entry_id = con.sql(
+        f"SELECT count(*), min(c.source_row), arg_min(c.entry_id, c.source_row) FROM {table} c "
+        "ANTI JOIN staging.declarations d ON d.entry_id = c.entry_id"
+    ).fetchall()[0]
+    if n:
+        out.append(
+            Finding(
+                rule="orphan_change",
+                message="no declaration with this entry_id is loaded yet; loaded, and left out "
+                "of evaluation until it arrives",
+                column="entry_id",
+                row=first,
+                value=entry_id,
+                count=n,
+                severity="warning",
+                stage="batch",
+            )
+        )
+    bad = con.sql(
+        f"SELECT count(*) OVER (), c.source_row, c.requested_date, d.declare_date, c.entry_id "
+        f"FROM {table} c JOIN staging.declarations d ON d.entry_id = c.entry_id "
+        "WHERE c.requested_date < d.declare_date ORDER BY c.source_row LIMIT 1"
+    ).fetchall()
+    if bad:
+        n, row, requested, declared, entry_id = bad[0]
+        out.append(
+            Finding(
+                rule="requested_before_declared",
+                message=f"requested_date is before declaration {entry_id}'s declare_date "
+                f"{declared.isoformat()}",
+                column="requested_date",
+                row=row,
+                value=str(requested),
+                count=n,
+                stage="batch",
+            )
+        )
+    return out
+
+
+def orphan_rows_sql(table: str) -> str:
+    """SELECT of (row, entry_id) of every orphan change, for ops.ingest_warnings."""
+    return (
+        f"SELECT c.source_row, c.entry_id FROM {table} c "
+        "ANTI JOIN staging.declarations d ON d.entry_id = c.entry_id"
+    )

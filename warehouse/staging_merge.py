@@ -1,0 +1,46 @@
+"""Write an accepted batch: append to raw.<kind>, replace its keys in staging.<kind>.
+
+Runs inside the caller's transaction (with the ledger row), so a batch lands whole or not at all.
+staging keeps the latest version per key (a later batch replaces the row: corrections from the
+source system); raw keeps every version, and staging.<kind>_history shows them with their batch.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from warehouse.contract import KINDS, Kind
+
+
+def merge_batch(con: duckdb.DuckDBPyConnection, kind: Kind, table: str, batch_id: str) -> None:
+    cols = ", ".join(kind.column_names)
+    con.execute(
+        f"INSERT INTO raw.{kind.name} ({cols}, batch_id, source_row) "
+        f"SELECT {cols}, $batch_id, source_row FROM {table}",
+        {"batch_id": batch_id},
+    )
+    match = " AND ".join(f"s.{c} = b.{c}" for c in kind.key)
+    con.execute(f"DELETE FROM staging.{kind.name} s USING {table} b WHERE {match}")
+    # Keys are unique within an accepted file (the quality gate's unique_key check).
+    con.execute(
+        f"INSERT INTO staging.{kind.name} ({cols}, batch_id, source_row) "
+        f"SELECT {cols}, $batch_id, source_row FROM {table}",
+        {"batch_id": batch_id},
+    )
+
+
+def history_view_sql(kind: Kind) -> str:
+    return (
+        f"CREATE VIEW IF NOT EXISTS staging.{kind.name}_history AS "
+        f"SELECT r.*, l.finished_at AS loaded_at, l.file_name, "
+        f"s.batch_id IS NOT NULL AS is_current "
+        f"FROM raw.{kind.name} r JOIN ops.ingest_ledger l USING (batch_id) "
+        f"LEFT JOIN staging.{kind.name} s ON s.batch_id = r.batch_id "
+        f"AND s.source_row = r.source_row"
+    )
+
+
+def ensure_history_views(con: duckdb.DuckDBPyConnection) -> None:
+    """staging.<kind>_history: every loaded version of every row, with when and from which file."""
+    for kind in KINDS.values():
+        con.execute(history_view_sql(kind))
