@@ -185,8 +185,8 @@ def _findings(code: str, as_of: date) -> dict[str, Finding]:
         f["A7"] = Finding(
             "fail",
             None,
-            "Self-assessment item FS-1 fails (score 98): rectify it and reassess.",
-            "内控自评条目FS-1不达标（得分98）：请整改后重新自评。",
+            "Self-assessment item FS-1 fails and TS-2 is pending (score 98): rectify and reassess.",
+            "内控自评条目FS-1不达标、TS-2待评（得分98）：请整改后重新自评。",
             "score=98",
             "no fails; score>=95",
         )
@@ -222,7 +222,7 @@ EARLIEST = {
     "4200000005": lambda d, ready: d,
 }
 SCORES = {
-    "4200000001": None,
+    "4200000001": 99,
     "4200000002": 96,
     "4200000003": 98,
     "4200000004": 100,
@@ -559,6 +559,8 @@ def _assessments(batch: str) -> list[tuple]:
                     "FS-1": "fails",
                 }.get(item, "meets")
             if code == "4200000001" and item == "TS-2":
+                result = "basically_meets"
+            if code == "4200000003" and item == "TS-2":
                 result = "pending"
             if code == "4200000002" and item in ("IC-3", "TS-3"):
                 result = "basically_meets"
