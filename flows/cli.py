@@ -139,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
 # `add_arguments(parser)` and `run(args) -> int`.
 EXTRA_COMMANDS: list[tuple[str, str, str]] = [
     ("publish", "warehouse.publish", "publish the BI serving copy (Parquet + views), atomically"),
+    ("serve", "flows.serve", "run the pipeline as a service: Prefect server, schedules, watcher"),
     ("report", "reports.cli", "write the HTML readiness report of one enterprise, or --portfolio"),
 ]
 

@@ -1,0 +1,156 @@
+"""Prefect flow `refresh`: evaluate + publish after accepted batches, coalescing bursts.
+
+Triggered by `customs.batch.accepted` (and the sensor's `customs.refresh.requested`) through a
+debounced trigger. A burst of files still makes several triggers, so the flow coalesces:
+1. it waits until no ingest-file run is scheduled, pending or running (a quiet period), so the
+   first refresh of a burst covers the whole burst;
+2. inside the writer slot it compares the newest accepted batch with the evaluation of as_of and
+   the latest publish, and does nothing when they already cover it. Later triggers of the same
+   burst therefore finish in a second without evaluating: 50 files give one or two evaluations.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+from prefect import flow, get_run_logger, task
+
+from flows.artifacts import (
+    publish_files_artifact,
+    publish_quality_artifacts,
+    publish_snapshot_artifact,
+)
+from flows.deployments_writer import open_writer, writer_slot
+from flows.evaluate_flow import evaluate_flow
+from flows.evaluation import parse_as_of
+from flows.nightly_tasks import LedgerReport, ledger_since, publish_and_summarize
+from warehouse.settings import load_settings
+
+INGEST_FLOW_NAME = "ingest-file"
+
+
+def active_ingest_runs() -> int:
+    """Flow runs of ingest-file that are scheduled (incl. awaiting a slot), pending or running."""
+    from prefect import get_client
+    from prefect.client.schemas.filters import (
+        FlowFilter,
+        FlowFilterName,
+        FlowRunFilter,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
+    from prefect.client.schemas.objects import StateType
+
+    with get_client(sync_client=True) as client:
+        return client.count_flow_runs(
+            flow_filter=FlowFilter(name=FlowFilterName(any_=[INGEST_FLOW_NAME])),
+            flow_run_filter=FlowRunFilter(
+                state=FlowRunFilterState(
+                    type=FlowRunFilterStateType(
+                        any_=[StateType.SCHEDULED, StateType.PENDING, StateType.RUNNING]
+                    )
+                )
+            ),
+        )
+
+
+@task(name="wait-for-quiet")
+def wait_for_quiet(quiet_s: float, max_wait_s: float, poll_s: float = 0.5) -> float:
+    """Wait until no ingest run is active for `quiet_s`; returns the seconds waited."""
+    logger = get_run_logger()
+    started = time.monotonic()
+    quiet_since: float | None = None
+    last_logged = 0.0
+    while True:
+        now = time.monotonic()
+        active = active_ingest_runs()
+        if active:
+            quiet_since = None
+            if now - last_logged > 10:
+                logger.info("%d ingest runs still active; waiting", active)
+                last_logged = now
+        elif quiet_since is None:
+            quiet_since = now
+        if quiet_since is not None and now - quiet_since >= quiet_s:
+            return now - started
+        if now - started >= max_wait_s:
+            logger.warning(
+                "still %d ingest runs after %.0f s; refreshing anyway", active, max_wait_s
+            )
+            return now - started
+        time.sleep(poll_s)
+
+
+@task(name="plan-refresh", retries=2, retry_delay_seconds=5)
+def plan_refresh(warehouse: str | None, day: dt.date) -> tuple[bool, bool, list[LedgerReport]]:
+    """(evaluation needed, publish needed, batches since the latest publish)."""
+    with open_writer(load_settings(warehouse), "plan-refresh") as con:
+        need_eval, need_publish, last_publish = refresh_state(con, day)
+        batches = ledger_since(con, last_publish) if need_publish else []
+    return need_eval, need_publish, batches
+
+
+def refresh_state(con, day: dt.date) -> tuple[bool, bool, dt.datetime | None]:
+    """(evaluation needed, publish needed, time of the latest publish)."""
+    last_batch, evaluated_at, last_publish = con.execute(
+        """SELECT
+             (SELECT max(finished_at) FROM ops.ingest_ledger WHERE status = 'accepted'),
+             (SELECT max(evaluated_at) FROM marts.evaluations WHERE as_of = ?),
+             (SELECT max(finished_at) FROM ops.runs
+               WHERE flow = 'publish' AND status IN ('succeeded', 'completed'))""",
+        [day],
+    ).fetchone()
+    need_eval = evaluated_at is None or (last_batch is not None and last_batch > evaluated_at)
+    need_publish = need_eval or last_publish is None or last_publish < evaluated_at
+    return need_eval, need_publish, last_publish
+
+
+@flow(name="refresh", log_prints=True)
+def refresh(
+    as_of: str | None = None,
+    warehouse: str | None = None,
+    quiet_s: float = 1.0,
+    max_wait_s: float = 600.0,
+    keep_versions: int = 5,
+) -> dict:
+    """Re-evaluate as_of (default today) and republish, unless that already covers every batch."""
+    logger = get_run_logger()
+    started = time.perf_counter()
+    day = parse_as_of(as_of)
+    waited = wait_for_quiet(quiet_s, max_wait_s)
+    with writer_slot("refresh"):  # held across plan, evaluate, publish: one consistent state
+        need_eval, need_publish, batches = plan_refresh(warehouse, day)
+        if not need_publish:
+            logger.info(
+                "snapshot %s already covers every accepted batch: nothing to do (coalesced)", day
+            )
+            return {"as_of": day.isoformat(), "evaluated": False, "published": False}
+        result = None
+        if need_eval:
+            result = evaluate_flow(as_of=day.isoformat(), warehouse=warehouse)
+        batch_ids = [b.batch_id for b in batches if b.batch_id]
+        outcome = publish_and_summarize(warehouse, day.isoformat(), batch_ids, keep_versions)
+    publish_files_artifact(batches)
+    publish_snapshot_artifact(outcome.summary)
+    publish_quality_artifacts(outcome.quality, outcome.data_docs)
+    total = time.perf_counter() - started
+    logger.info(
+        "refresh %s: %d batches since the last publish (%d accepted), evaluated %s, version %s; "
+        "waited %.1f s for quiet, %.1f s in all",
+        day,
+        len(batches),
+        sum(b.status == "accepted" for b in batches),
+        "yes" if result else "no (publish only)",
+        outcome.version,
+        waited,
+        total,
+    )
+    return {
+        "as_of": day.isoformat(),
+        "evaluated": result is not None,
+        "published": True,
+        "batches": len(batches),
+        "version": outcome.version,
+        "seconds": round(total, 2),
+    }
