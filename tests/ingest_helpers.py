@@ -15,7 +15,14 @@ LOAD_DATE = date(2026, 6, 30)
 
 ENTERPRISES = [
     ["customs_code", "uscc", "name", "enterprise_type", "recorded_level", "level_since"],
-    ["1100000001", "91110000MA00000001", "北京甲贸易有限公司", "importer_exporter", "regular", "2024-01-01"],
+    [
+        "1100000001",
+        "91110000MA00000001",
+        "北京甲贸易有限公司",
+        "importer_exporter",
+        "regular",
+        "2024-01-01",
+    ],
     ["11000000B2", "91110000MA00000002", "乙报关行", "customs_broker", "advanced", ""],
 ]
 
@@ -32,9 +39,42 @@ DECLARATIONS_HEADER = [
     "status",
 ]
 # entry_id digit 9: 1 import (I), 0 export (E).
-DECL_1 = ["220120241000000001", "1100000001", "1100000001", "2024-03-01", "I", "2201", "0110", "entry", "1000.50", "released"]
-DECL_2 = ["220120240000000002", "1100000001", "11000000B2", "2024-03-02", "E", "2201", "0615", "", "20.00", "accepted"]
-DECL_3 = ["220120241000000003", "11000000B2", "11000000B2", "2024-04-01", "I", "2202", "0110", "manifest", "0", "cancelled"]
+DECL_1 = [
+    "220120241000000001",
+    "1100000001",
+    "1100000001",
+    "2024-03-01",
+    "I",
+    "2201",
+    "0110",
+    "entry",
+    "1000.50",
+    "released",
+]
+DECL_2 = [
+    "220120240000000002",
+    "1100000001",
+    "11000000B2",
+    "2024-03-02",
+    "E",
+    "2201",
+    "0615",
+    "",
+    "20.00",
+    "accepted",
+]
+DECL_3 = [
+    "220120241000000003",
+    "11000000B2",
+    "11000000B2",
+    "2024-04-01",
+    "I",
+    "2202",
+    "0110",
+    "manifest",
+    "0",
+    "cancelled",
+]
 DECLARATIONS = [DECLARATIONS_HEADER, DECL_1, DECL_2, DECL_3]
 
 CASES_HEADER = [
@@ -51,8 +91,34 @@ CASES_HEADER = [
     "voluntary_disclosure",
     "intentional",
 ]
-CASE_1 = ["C-2024-001", "1100000001", "tax_violation", "decided", "2024-02-01", "2024-03-01", "", "", "fine", "5000", "是", "no"]
-CASE_2 = ["C-2024-002", "1100000001", "smuggling_act", "investigating", "2024-05-01", "", "", "", "", "", "", ""]
+CASE_1 = [
+    "C-2024-001",
+    "1100000001",
+    "tax_violation",
+    "decided",
+    "2024-02-01",
+    "2024-03-01",
+    "",
+    "",
+    "fine",
+    "5000",
+    "是",
+    "no",
+]
+CASE_2 = [
+    "C-2024-002",
+    "1100000001",
+    "smuggling_act",
+    "investigating",
+    "2024-05-01",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+]
 CASES = [CASES_HEADER, CASE_1, CASE_2]
 
 CHANGES_HEADER = [
@@ -91,7 +157,9 @@ def fingerprint(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     counts: dict[str, int] = {}
     for kind in KINDS:
         for schema in ("raw", "staging"):
-            counts[f"{schema}.{kind}"] = con.sql(f"SELECT count(*) FROM {schema}.{kind}").fetchall()[0][0]
+            counts[f"{schema}.{kind}"] = con.sql(
+                f"SELECT count(*) FROM {schema}.{kind}"
+            ).fetchall()[0][0]
     counts["ledger_accepted"] = con.sql(
         "SELECT count(*) FROM ops.ingest_ledger WHERE status = 'accepted'"
     ).fetchall()[0][0]

@@ -90,7 +90,10 @@ def test_non_numeric_money_and_bad_boolean(wh):
     f = first(rejected(wh, write_csv(wh[2] / "f3b" / "declarations.csv", rows)))
     assert (f.rule, f.row, f.value) == ("money_decimals", 1, "10.005")
 
-    rows = [CHANGES_HEADER, ["CH1", "220120241000000001", "modify", "enterprise", "R1", "2024-05-01", "maybe", ""]]
+    rows = [
+        CHANGES_HEADER,
+        ["CH1", "220120241000000001", "modify", "enterprise", "R1", "2024-05-01", "maybe", ""],
+    ]
     f = first(rejected(wh, write_csv(wh[2] / "f3c" / "declaration_changes.csv", rows)))
     assert (f.rule, f.row, f.column, f.value) == ("bool_format", 1, "error_recorded", "maybe")
 
@@ -159,7 +162,12 @@ def test_decided_before_opened(wh):
     rows = replaced(CASES, 1, "decided_date", "2024-01-01")
     report = rejected(wh, write_csv(wh[2] / "f12" / "cases.csv", rows))
     f = first(report)
-    assert (f.rule, f.row, f.column, f.value) == ("decided_before_opened", 1, "decided_date", "2024-01-01")
+    assert (f.rule, f.row, f.column, f.value) == (
+        "decided_before_opened",
+        1,
+        "decided_date",
+        "2024-01-01",
+    )
     assert report.reason == (
         "row 1, column decided_date, value '2024-01-01': decided_before_opened "
         "(decided_date is before opened_date 2024-02-01)"
@@ -168,9 +176,17 @@ def test_decided_before_opened(wh):
 
 def test_requested_before_declared_is_an_error(wh):
     # DECL_1 was declared 2024-03-01; a change requested before that is impossible.
-    rows = [CHANGES_HEADER, ["CH1", "220120241000000001", "modify", "enterprise", "R1", "2024-02-01", "N", ""]]
+    rows = [
+        CHANGES_HEADER,
+        ["CH1", "220120241000000001", "modify", "enterprise", "R1", "2024-02-01", "N", ""],
+    ]
     f = first(rejected(wh, write_csv(wh[2] / "f13" / "declaration_changes.csv", rows)))
-    assert (f.rule, f.row, f.column, f.value) == ("requested_before_declared", 1, "requested_date", "2024-02-01")
+    assert (f.rule, f.row, f.column, f.value) == (
+        "requested_before_declared",
+        1,
+        "requested_date",
+        "2024-02-01",
+    )
 
 
 def test_unknown_kind_and_unsupported_type(wh):
@@ -209,5 +225,10 @@ def test_reason_file_beside_a_file_outside_landing(wh):
     assert report.moved_to is None
     doc = json.loads(Path(report.reason_file).read_text(encoding="utf-8"))
     assert Path(report.reason_file) == path.with_name("declarations.csv.reason.json")
-    assert (doc["row"], doc["column"], doc["value"], doc["rule"]) == (2, "declare_date", "yesterday", "date_format")
+    assert (doc["row"], doc["column"], doc["value"], doc["rule"]) == (
+        2,
+        "declare_date",
+        "yesterday",
+        "date_format",
+    )
     assert doc["findings"][0]["rule"] == "date_format"

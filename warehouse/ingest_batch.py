@@ -188,7 +188,7 @@ CONVERSION_MESSAGES = {
     "money_decimals": "more than 2 decimals",
     "bool_format": "not a boolean (true/false, 1/0, Y/N, 是/否)",
     "int_format": "not a whole number",
-    "enum_value": "not an allowed value",
+    "enum": "not an allowed value",
 }
 
 

@@ -39,7 +39,6 @@ CONDITIONALLY_REQUIRED: dict[str, frozenset[str]] = {
     "cases": frozenset({"decided_date", "penalty_kind", "fine_cny"}),
 }
 
-CONVERSION_RULES = {DATE: "date_format", BOOL: "bool_format", INT: "int_format", ENUM: "enum_value"}
 HELPER_COLUMNS = ("_err", "_err_val", "_warn", "_warn_val")
 
 
@@ -189,7 +188,7 @@ def robust_select_sql(kind: Kind, hm: HeaderMap, source: str) -> str:
         cases = err_cases if _errors_reject(kind, col) else warn_cases
         if col.type == ENUM and not _errors_reject(kind, col):
             # A bad optional enum value is a warning; the row keeps the default (or NULL).
-            rule = sql_str("enum_value")
+            rule = sql_str("enum")
             bad = f"{value} NOT IN ({_in_list(col.values)})"
             value = f"CASE WHEN {bad} THEN NULL ELSE {value} END"
         elif rule is not None:
