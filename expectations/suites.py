@@ -136,20 +136,25 @@ def _not_null(col: Column) -> Check:
 
 
 def _unique(k: Kind, columns: tuple[str, ...], rule: str) -> Check:
-    """Rows repeating the key of an earlier row (the first occurrence is not counted)."""
+    """Rows repeating the key of an earlier row (the first occurrence is not counted).
+
+    Two phases: find the repeated keys grouping on the key alone (the cost on a clean batch),
+    then rank only the rows of those keys.
+    """
     cols = ", ".join(_q(c) for c in columns)
     on = " AND ".join(f"b.{_q(c)} = d.{_q(c)}" for c in columns)
     value = (
-        f"b.{_q(columns[0])}"
+        _q(columns[0])
         if len(columns) == 1
-        else "concat_ws('|', " + ", ".join(f"b.{_q(c)}" for c in columns) + ")"
+        else "concat_ws('|', " + ", ".join(_q(c) for c in columns) + ")"
     )
+    by = ", ".join(f"b.{_q(c)}" for c in columns)
     query = (
-        "SELECT count(*) AS unexpected_count, min(b.source_row) AS first_row, "
-        f"arg_min_null(CAST({value} AS VARCHAR), b.source_row) AS first_value "
-        f"FROM {{batch}} b JOIN (SELECT {cols}, min(source_row) AS first_seen FROM {{batch}} "
-        f"GROUP BY {cols} HAVING count(*) > 1) d ON {on} "
-        "WHERE b.source_row > d.first_seen HAVING count(*) > 0"
+        "SELECT count(*) AS unexpected_count, min(source_row) AS first_row, "
+        f"arg_min_null(CAST({value} AS VARCHAR), source_row) AS first_value "
+        f"FROM (SELECT b.*, min(b.source_row) OVER (PARTITION BY {by}) AS first_seen "
+        f"FROM {{batch}} b JOIN (SELECT {cols} FROM {{batch}} GROUP BY {cols} "
+        f"HAVING count(*) > 1) d ON {on}) WHERE source_row > first_seen HAVING count(*) > 0"
     )
     key_text = "(" + ", ".join(columns) + ")" if len(columns) > 1 else columns[0]
     return Check(

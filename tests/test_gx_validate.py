@@ -373,3 +373,28 @@ def test_findings_go_into_ops_quality_results(con):
     assert stored[0][3] == "[error] enum: ie_flag is one of I, E; first at row 3, value 'X'"
     total = con.sql("SELECT count(*) FROM ops.quality_results WHERE batch_id = 'b-42'").fetchall()
     assert total == [(len(build_suite("declarations", LOAD_DATE).checks),)]
+
+
+def test_large_batch_in_attached_database_counts_exactly(con):
+    """200k generated rows with defects planted at known rows: counts and first rows exact."""
+    from expectations.gx_bench import make_declarations
+
+    con.execute("ATTACH IF NOT EXISTS ':memory:' AS batch")
+    make_declarations(con, "batch.big", 200_000)
+    # 4 bad codes (rows 17, 50017, 100017, 150017), 2 repeated keys, 1 future date.
+    con.execute(
+        "UPDATE batch.big SET consignee_code = lower(consignee_code) WHERE source_row % 50000 = 17"
+    )
+    con.execute(
+        "INSERT INTO batch.big SELECT * REPLACE (source_row + 1000000 AS source_row) "
+        "FROM batch.big WHERE source_row IN (99999, 5)"
+    )
+    con.execute("UPDATE batch.big SET declare_date = DATE '2026-11-28' WHERE source_row = 123456")
+    findings = validate_batch(con, "declarations", "batch.big", load_date=LOAD_DATE)
+    got = {n: (f.unexpected_count, f.first_row) for n, f in failed(findings).items()}
+    assert got == {
+        "consignee_code_matches_pattern": (4, 17),
+        "entry_id_unique": (2, 1000005),
+        "declare_date_not_after_load_date": (1, 123456),
+    }
+    assert failed(findings)["consignee_code_matches_pattern"].first_value == "c000000016"
