@@ -188,15 +188,13 @@ def _findings(suite: Suite, results: list[Any]) -> list[QualityFinding]:
 def _finding(suite: str, check: Check, r: Any) -> QualityFinding:
     result = dict(r.result or {})
     details = result.get("details") or {}
-    if check.whole_batch:  # row count: the whole batch fails or not
+    if check.whole_batch:  # row count: the batch as a whole fails or not
         count = 0 if r.success else 1
         first_row, first_value = None, None
-        text = check.details if r.success else f"the batch has {result.get('observed_value')} rows"
     else:
         count = int(result.get("observed_value") or 0)
         first_row = details.get("first_row")
         first_value = details.get("first_value")
-        text = check.details
     return QualityFinding(
         suite=suite,
         expectation=check.name,
@@ -206,6 +204,6 @@ def _finding(suite: str, check: Check, r: Any) -> QualityFinding:
         column=check.column,
         first_row=None if first_row is None else int(first_row),
         first_value=None if first_value is None else str(first_value),
-        details=text,
+        details=check.details,
         severity=check.severity,
     )
