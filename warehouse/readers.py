@@ -144,25 +144,25 @@ def transcode_to_utf8(path: Path, temp_dir: Path, encoding: str = "gb18030") -> 
     return out
 
 
-def open_excel_frame(path: Path):  # -> polars.DataFrame with c0..cN + source_row
-    """First sheet, every cell as text; blank rows dropped but counted in source_row."""
+def open_excel_frame(path: Path):  # -> (header, polars.DataFrame with c0..cN + source_row)
+    """First sheet as text; blank rows dropped but counted in source_row."""
     import polars as pl
 
     try:
         df = pl.read_excel(
             path,
             engine="calamine",
-            infer_schema_length=0,  # every column as text: the contract does the typing
+            infer_schema_length=None,  # typed cells where a whole column agrees (see below)
             drop_empty_rows=False,
             raise_if_empty=False,
         )
     except Exception as exc:  # fastexcel raises its own types for broken workbooks
-        raise reject(
-            "unreadable_file", f"not a readable Excel workbook: {_first_line(exc)}"
-        ) from exc
+        reason = _first_line(exc)
+        raise reject("unreadable_file", f"not a readable Excel workbook: {reason}") from exc
     header = list(df.columns)
-    df = df.rename({name: f"c{i}" for i, name in enumerate(header)})
-    df = df.with_columns(pl.col(f"c{i}").cast(pl.Utf8) for i in range(len(header)))
+    df = df.select(
+        _cell_text(pl.col(name), df.schema[name]).alias(f"c{i}") for i, name in enumerate(header)
+    )
     df = df.with_row_index("source_row", offset=1).with_columns(pl.col("source_row").cast(pl.Int64))
     data_cols = [f"c{i}" for i in range(len(header))]
     if data_cols:
@@ -171,6 +171,24 @@ def open_excel_frame(path: Path):  # -> polars.DataFrame with c0..cN + source_ro
         )
         df = df.filter(~blank)
     return header, df
+
+
+def _cell_text(col, dtype):  # (pl.Expr, pl.DataType) -> pl.Expr
+    """Excel cells as the text a person sees: numbers are binary floats, so 55171379.46 is stored
+    as 55171379.460000001; 15 significant digits (what Excel shows) give the typed value back.
+    Whole numbers lose their '.0' (a customs code typed as a number stays 10 digits)."""
+    import polars as pl
+
+    if dtype.is_float():
+        whole = (col == col.round(0)) & (col.abs() < 1e15)
+        return (
+            pl.when(whole)
+            .then(col.cast(pl.Int64).cast(pl.Utf8))
+            .otherwise(col.round_sig_figs(15).cast(pl.Utf8))
+        )
+    if dtype == pl.Datetime or isinstance(dtype, pl.Datetime):
+        return col.dt.strftime("%Y-%m-%d %H:%M:%S")
+    return col.cast(pl.Utf8)
 
 
 def parquet_header(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:

@@ -1,0 +1,138 @@
+"""Readers and the pandera contract on their own: header matching, the fast and the robust way
+to the same typed rows, chunked validation."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+
+from expectations.contracts import validate_frame, validate_table
+from tests.ingest_helpers import CASES, DECLARATIONS, write_csv
+from warehouse.contract import KINDS
+from warehouse.ingest_batch import attach_batch_db, load_batch
+from warehouse.ingest_types import BatchRejected
+from warehouse.readers import map_header, open_csv
+from warehouse.readers_sql import (
+    csv_text_source,
+    fast_csv_types,
+    fast_select_sql,
+    read_csv_sql,
+    robust_select_sql,
+)
+
+
+def test_header_matching_is_loose_but_complete():
+    kind = KINDS["declarations"]
+    header = ["\ufeff报关单号 ", "Consignee_Code", "申报单位", "DECLARE_DATE", "ie_flag",
+              "customs_district", "trade_mode", "value_cny", "status", "备注"]  # fmt: skip
+    hm, warnings = map_header(kind, header)
+    assert hm.positions["entry_id"] == 0 and hm.positions["consignee_code"] == 1
+    assert hm.missing_optional == ("doc_kind",)
+    assert [(w.rule, w.column) for w in warnings] == [("extra_column", "备注")]
+    with pytest.raises(BatchRejected) as exc:
+        map_header(kind, ["entry_id", "报关单号", *header[1:]])
+    assert exc.value.first.rule == "duplicate_column"
+
+
+def test_fast_and_robust_paths_give_the_same_rows(tmp_path: Path):
+    """The robust SQL (text + try-conversions) must type a clean file exactly as the fast one."""
+    con = duckdb.connect()
+    attach_batch_db(con)
+    cases = [[("true" if v == "是" else v) for v in r] for r in CASES]  # 是 is for the robust way
+    for kind_name, rows in (("declarations", DECLARATIONS), ("cases", cases)):
+        kind = KINDS[kind_name]
+        src = open_csv(write_csv(tmp_path / f"{kind_name}.csv", rows), tmp_path)
+        hm, _ = map_header(kind, src.header)
+        n = len(src.header)
+        fast = con.sql(
+            fast_select_sql(kind, hm, read_csv_sql(src.csv_path, fast_csv_types(kind, hm, n)))
+        )
+        robust = con.sql(robust_select_sql(kind, hm, csv_text_source(src.csv_path, n)))
+        cols = [*kind.column_names, "source_row"]
+        fast_rows = sorted(fast.select(*cols).fetchall(), key=lambda r: r[-1])
+        robust_rows = sorted(robust.select(*cols).fetchall(), key=lambda r: r[-1])
+        assert fast_rows == robust_rows
+        assert fast.types == robust.select(*cols).types
+        assert robust.select("_err", "_warn").fetchall() == [(None, None)] * (len(rows) - 1)
+
+
+def test_clean_csv_takes_the_fast_path_and_dirty_one_the_robust(tmp_path: Path):
+    con = duckdb.connect()
+    kind = KINDS["declarations"]
+    loaded = load_batch(
+        con, kind, write_csv(tmp_path / "a" / "declarations.csv", DECLARATIONS), tmp_path
+    )
+    assert (loaded.path_taken, loaded.rows) == ("fast", 3)
+    rows = [list(r) for r in DECLARATIONS]
+    rows[2][3] = "20240302"  # YYYYMMDD: DuckDB's typed reader refuses it, the fallback reads it
+    loaded = load_batch(con, kind, write_csv(tmp_path / "b" / "declarations.csv", rows), tmp_path)
+    assert (loaded.path_taken, loaded.rows) == ("robust", 3)
+    # The helper columns of the robust way are gone before anyone sees the table.
+    assert [c[0] for c in con.sql(f"DESCRIBE {loaded.table}").fetchall()] == [
+        *kind.column_names,
+        "source_row",
+    ]
+
+
+def test_codes_are_never_guessed_as_numbers(tmp_path: Path):
+    con = duckdb.connect()
+    rows = [list(r) for r in DECLARATIONS]
+    rows[1][0] = "000120241000000001"  # leading zeros survive: VARCHAR, never BIGINT
+    loaded = load_batch(
+        con, KINDS["declarations"], write_csv(tmp_path / "declarations.csv", rows), tmp_path
+    )
+    assert con.sql(f"SELECT entry_id FROM {loaded.table} WHERE source_row = 1").fetchall() == [
+        ("000120241000000001",)
+    ]
+
+
+def frame(**cols) -> pl.DataFrame:
+    return pl.DataFrame(cols)
+
+
+def test_contract_finds_money_decimals_in_a_float_frame():
+    """The contract judges what it is given: a frame whose money is Float64 breaks the dtype and
+    the 2-decimals rule, each reported once with its first row."""
+    kind = KINDS["financials"]
+    df = pl.DataFrame(
+        {
+            "customs_code": ["1100000001", "1100000002"],
+            "fiscal_year": pl.Series([2024, 2024], dtype=pl.Int32),
+            "total_assets": [100.5, 10.125],
+            "total_liabilities": pl.Series(
+                [Decimal("1.00"), Decimal("-1.00")], dtype=pl.Decimal(18, 2)
+            ),
+            "source_row": [7, 8],
+        }
+    )
+    found = {(f.rule, f.column): f for f in validate_frame(kind.name, df)}
+    assert found[("money_decimals", "total_assets")].row == 8
+    assert found[("money_decimals", "total_assets")].value == "10.125"
+    assert ("dtype", "total_assets") in found
+    assert (
+        found[("min_value", "total_liabilities")].row,
+        found[("min_value", "total_liabilities")].value,
+    ) == (
+        8,
+        "-1.00",
+    )
+
+
+def test_chunked_validation_merges_findings_across_chunks():
+    con = duckdb.connect()
+    # 10 rows, every 3rd with a bad code; chunks of 4 rows.
+    con.execute(
+        "CREATE TABLE t AS SELECT "
+        "CASE WHEN i % 3 = 0 THEN 'bad' ELSE '1100000001' END AS customs_code, "
+        "(2000 + i)::INTEGER AS fiscal_year, 10.00::DECIMAL(18,2) AS total_assets, "
+        "0.00::DECIMAL(18,2) AS total_liabilities, (i + 1)::BIGINT AS source_row "
+        "FROM range(10) r(i)"
+    )
+    found = validate_table(con, "financials", "t", chunk_rows=4)
+    assert [(f.rule, f.column, f.row, f.count, f.value) for f in found] == [
+        ("pattern", "customs_code", 1, 4, "bad")
+    ]
