@@ -54,9 +54,8 @@ def validate_batch(
     suite = build_suite(kind, load_date)
     from expectations.gx_context import LOCK, gx_runtime
 
-    gx = gx_runtime()
     with LOCK:
-        results = _run(gx, con, suite, table)
+        results = _run(gx_runtime(), con, suite, table)
     return _findings(suite, results)
 
 

@@ -12,6 +12,7 @@ confined to an optional column is loaded with a "warning" (data-contract.md, "Wh
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass
 
 from warehouse.contract import KINDS, MONEY, PATTERNS, Column, Kind
@@ -93,7 +94,11 @@ class Suite:
 
 def build_suite(kind: str, load_date: datetime.date) -> Suite:
     """The suite of one kind; `load_date` bounds dates that may not lie in the future."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}; known: {', '.join(sorted(KINDS))}")
     k = KINDS[kind]
+    if isinstance(load_date, datetime.datetime):  # a timestamp would not render as a DATE
+        load_date = load_date.date()
     checks: list[Check] = [
         Check("table_row_count_at_least_1", RULE_ROW_COUNT, None, "the batch has at least 1 row")
     ]
@@ -120,9 +125,15 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''").replace("{", "{{").replace("}", "}}") + "'"
 
 
+_UNIQUE_NOTE = re.compile(r"^(\w+) is unique$")
+
+
 def _unique_columns(k: Kind) -> list[str]:
-    # The contract states extra unique columns in notes ("uscc is unique").
-    return [c.name for c in k.columns if f"{c.name} is unique" in k.notes and (c.name,) != k.key]
+    """Columns unique besides the key: the contract states them as notes ("uscc is unique")."""
+    names = [m.group(1) for note in k.notes if (m := _UNIQUE_NOTE.match(note))]
+    for name in names:
+        k.column(name)  # KeyError on a note naming no column
+    return [n for n in names if (n,) != k.key]
 
 
 def _not_null(col: Column) -> Check:

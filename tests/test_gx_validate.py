@@ -69,6 +69,24 @@ def test_declarations_suite_covers_the_contract():
     assert "doc_kind_not_null" not in names  # optional column (defaults to entry)
 
 
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_every_suite_checks_keys_and_required_columns(kind):
+    k = KINDS[kind]
+    suite = build_suite(kind, LOAD_DATE)
+    key_check = suite.check("_".join(k.key) + "_unique")
+    assert (key_check.rule, key_check.severity) == ("unique_key", "error")
+    required = {c.name for c in k.columns if c.required}
+    not_null = {c.column for c in suite.checks if c.rule == "required"}
+    assert not_null == required | set(k.key)
+    assert suite.checks[0].name == "table_row_count_at_least_1"
+
+
+def test_unique_columns_come_from_the_contract_notes():
+    assert build_suite("enterprises", LOAD_DATE).check("uscc_unique").rule == "unique"
+    with pytest.raises(ValueError, match="unknown kind"):
+        build_suite("invoices", LOAD_DATE)
+
+
 def _plant(kind: str, row: int, **changes) -> list[dict]:
     """Clean rows plus a third row (source_row 3) copied from `row` with `changes`."""
     rows = clean_rows(kind)
