@@ -128,6 +128,16 @@ def build_checklist(data: EnterpriseData) -> list[ChecklistItem]:
     by_dept: dict[str, list[Row]] = {}
     for a in data.assessments:
         by_dept.setdefault(a["department"], []).append(a)
+    if not by_dept:
+        out.append(
+            ChecklistItem(
+                "各部门记录（管理层、内审、财务、安全、关务等）",
+                "Records of each department (management, internal audit, finance, security, ...)",
+                "gap",
+                "无自评记录，无法确认各部门证明材料。",
+                "No assessment on record: departmental evidence cannot be checked.",
+            )
+        )
     for dept in DEPARTMENTS:
         items = by_dept.get(dept)
         if not items:

@@ -155,9 +155,10 @@ def render_portfolio(data: PortfolioData, source: str) -> str:
         for lvl in L.LEVELS
         if lvl in counts
     ]
-    apply_now = [
-        s for s in data.snapshot if s["advanced_ready"] and s["recorded_level"] != "advanced"
-    ]
+    apply_now = sorted(
+        (s for s in data.snapshot if s["advanced_ready"] and s["recorded_level"] != "advanced"),
+        key=lambda s: (-(s["score"] or 0), s["customs_code"]),
+    )
     soon = [
         s
         for s in data.snapshot
