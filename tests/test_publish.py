@@ -236,3 +236,16 @@ def test_cli_publish(settings: Settings, capsys: pytest.CaptureFixture[str]) -> 
     out = capsys.readouterr().out
     assert "published version" in out and "rule_results" in out
     assert len(ServingLayout(settings.serving).versions()) == 1
+
+
+def test_publish_before_any_evaluation(tmp_path: Path) -> None:
+    """A fresh warehouse publishes empty datasets: dashboards connect and show nothing."""
+    from warehouse.settings import load_settings
+
+    settings = load_settings(tmp_path / "fresh" / "credit.duckdb")
+    connect(settings).close()
+    result = publish(settings)
+    assert set(result.rows.values()) == {0}
+    db = result.serving_db
+    assert _query(db, "SELECT latest_as_of, as_of_count FROM serving_info") == [(None, 0)]
+    assert _query(db, "SELECT count(*) FROM snapshot_changes") == [(0,)]
