@@ -14,6 +14,9 @@ OFFLINE_ENV = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "DO_NOT_TRACK": "1",
     "GX_ANALYTICS_ENABLED": "false",
+    # The temporary Prefect server migrates its database on first use (~20 s on 2 busy cores):
+    # Prefect's default 20 s start-up timeout is too tight for that.
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
 }
 
 
