@@ -24,7 +24,7 @@ from flows.artifacts import (
 from flows.deployments_writer import open_writer, writer_slot
 from flows.evaluate_flow import evaluate_flow
 from flows.evaluation import parse_as_of
-from flows.nightly_tasks import LedgerReport, ledger_since, publish_and_summarize
+from flows.nightly_tasks import RETRY, LedgerReport, ledger_since, publish_and_summarize
 from warehouse.settings import load_settings
 
 INGEST_FLOW_NAME = "ingest-file"
@@ -82,7 +82,7 @@ def wait_for_quiet(quiet_s: float, max_wait_s: float, poll_s: float = 0.5) -> fl
         time.sleep(poll_s)
 
 
-@task(name="plan-refresh", retries=2, retry_delay_seconds=5)
+@task(name="plan-refresh", **RETRY)
 def plan_refresh(warehouse: str | None, day: dt.date) -> tuple[bool, bool, list[LedgerReport]]:
     """(evaluation needed, publish needed, batches since the latest publish)."""
     with open_writer(load_settings(warehouse), "plan-refresh") as con:

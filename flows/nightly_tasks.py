@@ -51,19 +51,38 @@ def _settings(warehouse: str | None) -> Settings:
     return load_settings(warehouse)
 
 
-@task(name="list-pending-files", retries=2, retry_delay_seconds=5)
+def transient(task: Any, task_run: Any, state: Any) -> bool:
+    """Retry condition: retry I/O and orchestration hiccups, never a user's mistake."""
+    from warehouse.errors import UserError
+
+    try:
+        state.result()
+    except UserError:
+        return False
+    except Exception:
+        return True
+    return True
+
+
+RETRY = {"retries": 2, "retry_delay_seconds": 5, "retry_condition_fn": transient}
+
+
+@task(name="list-pending-files", **RETRY)
 def list_pending(warehouse: str | None) -> list[str]:
-    """Landing files whose content no accepted batch holds yet, oldest first."""
+    """Landing files whose content no accepted batch holds yet, in load order (enterprises
+    first, then declarations, ...: the order `customs-credit ingest <folder>` uses)."""
+    from warehouse.ingest import expand_paths
+
     settings = _settings(warehouse)
     files = landing_files(settings.landing)
-    if not Path(settings.warehouse).exists():
-        return [str(p) for p in files]
-    with open_reader(settings, "list-pending") as con:
-        accepted = accepted_sha256(con)
-    return [str(p) for p in pending_files(files, accepted, FingerprintCache())]
+    if Path(settings.warehouse).exists():
+        with open_reader(settings, "list-pending") as con:
+            accepted = accepted_sha256(con)
+        files = pending_files(files, accepted, FingerprintCache())
+    return [str(p) for p in expand_paths(files)]
 
 
-@task(name="ingest-file", retries=2, retry_delay_seconds=5, task_run_name="ingest {path}")
+@task(name="ingest-file", task_run_name="ingest {path}", **RETRY)
 def ingest_one(path: str, warehouse: str | None) -> Any:
     """Validate and load one file (the ingestion module's ingest_file) under the writer slot.
 
@@ -96,7 +115,7 @@ def ingest_one(path: str, warehouse: str | None) -> Any:
     return report
 
 
-@task(name="publish-serving-copy", retries=2, retry_delay_seconds=5)
+@task(name="publish-serving-copy", **RETRY)
 def publish_and_summarize(
     warehouse: str | None,
     as_of: str | None,

@@ -27,11 +27,14 @@ log = logging.getLogger(__name__)
 
 # Names a writer uses while a file is incomplete; the final rename makes it a candidate.
 TEMP_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".download", ".swp", "~")
-INPUT_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".parquet")
 
 
 def is_candidate(path: Path, landing: Path) -> bool:
-    """A file ingestion should see: not hidden/underscore, not temporary, not in rejected/."""
+    """A file ingestion should see: not hidden/underscore, not temporary, not in rejected/.
+
+    Other unsupported names are candidates on purpose: ingestion rejects them with a reason and
+    moves them to rejected/, which tells the sender more than silence would.
+    """
     try:
         rel = path.relative_to(landing)
     except ValueError:
@@ -42,9 +45,7 @@ def is_candidate(path: Path, landing: Path) -> bool:
     if any(p.startswith(("_", ".")) for p in parts):
         return False
     name = parts[-1].lower()
-    if name.endswith(TEMP_SUFFIXES) or name.endswith(".reason.json"):
-        return False
-    return name.endswith(INPUT_SUFFIXES)
+    return not (name.endswith(TEMP_SUFFIXES) or name.endswith(".reason.json"))
 
 
 def landing_files(landing: Path) -> list[Path]:
@@ -94,26 +95,21 @@ def pending_files(files: Iterable[Path], accepted: set[str], cache: FingerprintC
 
 
 def refresh_needed(con: duckdb.DuckDBPyConnection, older_than_s: float = 0.0) -> bool:
-    """True when an accepted batch finished after the latest evaluation or publish.
+    """True when an accepted batch finished after the latest evaluation.
 
     `older_than_s` ignores batches younger than that: their own refresh is probably under way.
+    (A publish that lags its evaluation is not checked here: that is a run in progress, or a
+    failed one, which alerts on its own.)
     """
-    row = con.execute(
+    last_batch, last_eval = con.execute(
         """SELECT
              (SELECT max(finished_at) FROM ops.ingest_ledger
                WHERE status = 'accepted'
                  AND finished_at <= current_timestamp - to_seconds(?::DOUBLE)),
-             (SELECT max(evaluated_at) FROM marts.evaluations),
-             (SELECT max(finished_at) FROM ops.runs
-               WHERE flow = 'publish' AND status IN ('succeeded', 'completed'))""",
+             (SELECT max(evaluated_at) FROM marts.evaluations)""",
         [older_than_s],
     ).fetchone()
-    last_batch, last_eval, last_publish = row
-    if last_batch is None:
-        return False
-    if last_eval is None or last_eval < last_batch:
-        return True
-    return last_publish is None or last_publish < last_eval
+    return last_batch is not None and (last_eval is None or last_eval < last_batch)
 
 
 class AnnouncedFiles:

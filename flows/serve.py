@@ -124,10 +124,28 @@ def _start_server(args: argparse.Namespace) -> LocalPrefectServer | None:
     return server
 
 
-def run(args: argparse.Namespace) -> int:
+class _QuietQueue(logging.Filter):
+    """Drop the runner's per-second notes about runs waiting for a deployment slot: with 50
+    queued files they would be 50 lines a second, and the slot wait is expected, not news."""
+
+    NOISE = ("skipped (at capacity)", "Aborted submission of flow run")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not any(n in message for n in self.NOISE)
+
+
+def _configure_logging() -> None:
     logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    logging.getLogger("flows").setLevel(logging.INFO)
+    for name in ("prefect.runner", "prefect.runner.state_proposer"):
+        logging.getLogger(name).addFilter(_QuietQueue())
+
+
+def run(args: argparse.Namespace) -> int:
+    _configure_logging()
     settings = load_settings(args.warehouse)
     _configure_env(args)
     server = _start_server(args)
