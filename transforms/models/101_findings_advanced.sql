@@ -61,7 +61,9 @@ judged AS MATERIALIZED (
 )
 SELECT customs_code, 'A1' AS rule_id,
        CASE WHEN breaches > 0 OR recorded_dishonest THEN 'fail' ELSE 'pass' END AS status,
-       CASE WHEN breaches > 0 THEN format('last breach {} ({})', latest_breach, latest_rule)
+       CASE WHEN breaches > 0 AND latest_breach > as_of
+            THEN format('{} projected last breach {}', latest_rule, latest_breach)
+            WHEN breaches > 0 THEN format('{} last breach {}', latest_rule, latest_breach)
             WHEN recorded_dishonest THEN 'recorded level dishonest'
             ELSE 'no breach within 3 years' END AS value,
        'no dishonest criterion breached within 3 years' AS threshold,

@@ -78,8 +78,7 @@ FROM judged
 UNION ALL
 SELECT customs_code, 'W5',
        CASE WHEN getvariable('rulebook_provisional') THEN 'warn' ELSE 'pass' END,
-       format('rulebook {} is {}', getvariable('rulebook_id'),
-              CASE WHEN getvariable('rulebook_provisional') THEN 'provisional' ELSE 'verified' END),
+       getvariable('rulebook_id'),
        'a verified rulebook', NULL, NULL,
        CASE WHEN getvariable('rulebook_provisional') THEN 'warn' ELSE 'pass' END
 FROM judged;
