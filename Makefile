@@ -6,7 +6,8 @@ export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := false
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 
-UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+# uv from PATH, else the one pip installs as a module (works with or without --user site).
+UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 VENV := .venv
 CLI := $(VENV)/bin/customs-credit
 DEMO := warehouse/landing/demo
@@ -14,14 +15,23 @@ AS_OF ?= 2026-06-30
 
 .PHONY: setup run test lint bench clean
 
-$(UV):
-	python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
+.PHONY: ensure-uv
+ensure-uv:
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
 
-$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+$(VENV)/.synced: pyproject.toml uv.lock | ensure-uv
 	$(UV) sync --frozen
 	touch $@
 
 setup: $(VENV)/.synced
+
+# A second, tiny environment with DuckDB 1.x: the serving copy must stay readable by BI tools that
+# still embed 1.x (tests/test_publish_compat.py).
+DUCKDB1 := .venv-duckdb1
+$(DUCKDB1)/.ready: | ensure-uv
+	$(UV) venv --quiet $(DUCKDB1)
+	$(UV) pip install --quiet --python $(DUCKDB1) 'duckdb==1.5.6'
+	touch $@
 
 # The main job on the embedded default: sample data -> ingest -> evaluate -> snapshot table.
 run: setup
@@ -30,9 +40,9 @@ run: setup
 	$(CLI) evaluate --as-of $(AS_OF)
 	$(CLI) snapshot --as-of $(AS_OF)
 
-test: setup
+test: setup $(DUCKDB1)/.ready
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/pytest
+	CUSTOMS_CREDIT_DUCKDB1_PYTHON=$(CURDIR)/$(DUCKDB1)/bin/python $(VENV)/bin/pytest
 
 lint: setup
 	$(VENV)/bin/ruff check .
@@ -42,4 +52,4 @@ bench: setup
 	$(VENV)/bin/python -m bench.run
 
 clean:
-	rm -rf warehouse/*.duckdb warehouse/landing warehouse/serving warehouse/.duckdb_tmp
+	rm -rf $(DUCKDB1) warehouse/*.duckdb warehouse/landing warehouse/serving warehouse/.duckdb_tmp
