@@ -140,12 +140,16 @@ def ingest_file(
         )
         _check(findings, lambda: quality, timings, None)
     except BatchRejected as rejected:
-        if loaded is not None:
-            drop_batch(con, kind)  # type: ignore[arg-type]
+        if kind is not None:
+            drop_batch(con, kind)
         all_findings = findings + [f for f in rejected.findings if f not in findings]
         return _reject(
             con, settings, path, entry, loaded, all_findings, gx_rows, rejected.first, t0, timings
         )
+    except BaseException:  # e.g. the quality gate crashed: no verdict, nothing written
+        if kind is not None:
+            drop_batch(con, kind)
+        raise
 
     assert kind is not None and loaded is not None
     t_commit = time.perf_counter()

@@ -29,8 +29,6 @@ from warehouse.readers import WHITESPACE, HeaderMap, sql_ident, sql_str
 
 # Extra layouts seen in Excel/Parquet exports of dates (datetime cells rendered as text).
 EXTRA_DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S")
-NUMBER_RE = r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)"
-MONEY_RE = r"[+-]?([0-9]{1,16}(\.[0-9]{0,2}0*)?|\.[0-9]{1,2}0*)"  # DECIMAL(18,2), <= 2 decimals
 INT_RE = r"[+-]?[0-9]{1,9}(\.0*)?"
 
 # Optional columns whose absence another rule turns into an error (cases: required unless
@@ -91,12 +89,26 @@ def fast_csv_types(kind: Kind, hm: HeaderMap, n_columns: int) -> list[str]:
 
 
 def _text(col: Column, src: str) -> str:
-    """Empty is NULL; leading/trailing spaces go. Values to be parsed (dates, money, booleans,
-    numbers) also lose tabs and ideographic spaces; codes keep them (and fail their pattern):
-    trimming a character set costs ~2x plain trim() on 10M-row files."""
-    if col.type in (DATE, MONEY, BOOL, INT):
+    """The text of one value; empty is NULL.
+
+    Enum values and amounts lose surrounding spaces; dates, booleans and integers (parsed by the
+    CSV reader on the fast path) also tabs and ideographic spaces. Codes and text are taken as
+    written: a padded code fails its pattern. Trimming every column cost ~40% of the read time on
+    10M rows (plain trim() ~4 s, a character-set trim twice that), for what only sloppy exports
+    need.
+    """
+    if col.type in (DATE, BOOL, INT):
         return f"nullif(trim({src}, {_ws()}), '')"
-    return f"nullif(trim({src}), '')"
+    if col.type in (ENUM, MONEY):
+        return f"nullif(trim({src}), '')"
+    return f"nullif({src}, '')"
+
+
+def _two_decimals(t: str) -> str:
+    """At most 2 decimals written (trailing zeros allowed). String positions, not a regex: ~2x
+    cheaper on 10M rows; the second OR term only runs where the first fails."""
+    dot = f"strpos({t}, '.')"
+    return f"({dot} = 0 OR length({t}) - {dot} <= 2 OR length(rtrim({t}, '0')) - {dot} <= 2)"
 
 
 def _fast_expr(kind: Kind, col: Column, src: str | None) -> str:
@@ -107,11 +119,15 @@ def _fast_expr(kind: Kind, col: Column, src: str | None) -> str:
         value = src  # parsed by the CSV reader
     elif col.type == MONEY:
         value = (
-            f"CASE WHEN {t} IS NULL THEN NULL WHEN regexp_full_match({t}, {sql_str(MONEY_RE)}) "
+            f"CASE WHEN {t} IS NULL THEN NULL WHEN {_two_decimals(t)} "
             f"THEN CAST({t} AS DECIMAL(18,2)) ELSE error('money value') END"
         )
     elif col.type == ENUM:
-        norm = f"{'upper' if is_upper_enum(col) else 'lower'}({t})"
+        # Clean files hold the exact values: skip the string functions for them (~15% faster).
+        norm = (
+            f"CASE WHEN {src} IN ({_in_list(col.values)}) THEN {src} "
+            f"ELSE {'upper' if is_upper_enum(col) else 'lower'}({t}) END"
+        )
         value = norm
         if not _errors_reject(kind, col):
             value = (
@@ -146,12 +162,9 @@ def _convert(col: Column, t: str) -> tuple[str, str | None]:
         tries = ", ".join(f"try_strptime({t}, {sql_str(f)})" for f in fmts)
         return f"CAST(coalesce({tries}) AS DATE)", sql_str("date_format")
     if col.type == MONEY:
-        value = (
-            f"CASE WHEN regexp_full_match({t}, {sql_str(MONEY_RE)}) "
-            f"THEN TRY_CAST({t} AS DECIMAL(18,2)) END"
-        )
+        value = f"CASE WHEN {_two_decimals(t)} THEN TRY_CAST({t} AS DECIMAL(18,2)) END"
         rule = (
-            f"CASE WHEN regexp_full_match({t}, {sql_str(NUMBER_RE)}) "
+            f"CASE WHEN TRY_CAST({t} AS DOUBLE) IS NOT NULL AND NOT {_two_decimals(t)} "
             f"THEN 'money_decimals' ELSE 'money_format' END"
         )
         return value, rule
