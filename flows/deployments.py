@@ -2,7 +2,7 @@
 
     nightly/nightly       cron 02:00 Asia/Shanghai: ingest pending files, evaluate, publish
     ingest-file/ingest    on customs.file.landed: one file, path from the event payload
-    refresh/refresh       on customs.batch.accepted (debounced): evaluate + publish
+    refresh/refresh       on customs.batch.accepted: evaluate + publish (debounced in the flow)
     publish/publish       on demand (UI or `prefect deployment run publish/publish`)
 
 Every deployment has concurrency_limit=1 (runs of one deployment queue, never overlap), and the
@@ -30,7 +30,6 @@ class DeploymentOptions:
     nightly_cron: str = DEFAULT_NIGHTLY_CRON
     timezone: str = SHANGHAI
     as_of: str | None = None  # pin the evaluation date (demos, tests); None = today in Shanghai
-    refresh_debounce_s: float = 30.0
     refresh_quiet_s: float = 1.0
 
 
@@ -61,7 +60,7 @@ def build_deployments(opts: DeploymentOptions) -> list[Any]:
     )
     ingest_dep = ingest_file_flow.to_deployment(
         name="ingest",
-        parameters={"warehouse": opts.warehouse},
+        parameters={"warehouse": opts.warehouse, "as_of": opts.as_of},
         triggers=[
             DeploymentEventTrigger(
                 name="file landed",
@@ -85,13 +84,13 @@ def build_deployments(opts: DeploymentOptions) -> list[Any]:
         },
         triggers=[
             DeploymentEventTrigger(
-                name="batch accepted (debounced)",
+                name="batch accepted",
                 expect={BATCH_ACCEPTED, REFRESH_REQUESTED},
                 posture=Posture.Reactive,
                 threshold=1,
-                # Fires on the first event, then at most once per window; the flow itself
-                # waits for a quiet period and skips work already covered.
-                within=dt.timedelta(seconds=opts.refresh_debounce_s),
+                # Every event starts a run (a `within` window would drop events, see
+                # flows/deployments_refresh.py); the flow debounces and coalesces the queue.
+                within=dt.timedelta(0),
             )
         ],
         description="Evaluate and publish after accepted batches (debounced, coalescing).",

@@ -1,12 +1,19 @@
 """Prefect flow `refresh`: evaluate + publish after accepted batches, coalescing bursts.
 
-Triggered by `customs.batch.accepted` (and the sensor's `customs.refresh.requested`) through a
-debounced trigger. A burst of files still makes several triggers, so the flow coalesces:
+Triggered by every `customs.batch.accepted` (and the sensor's `customs.refresh.requested`); the
+deployment's concurrency limit of 1 queues the runs. The flow debounces and coalesces them:
 1. it waits until no ingest-file run is scheduled, pending or running (a quiet period), so the
    first refresh of a burst covers the whole burst;
-2. inside the writer slot it compares the newest accepted batch with the evaluation of as_of and
-   the latest publish, and does nothing when they already cover it. Later triggers of the same
-   burst therefore finish in a second without evaluating: 50 files give one or two evaluations.
+2. inside the writer slot it notes the time, cancels the refresh runs still queued that were
+   created before that time (their batches were committed before their event, hence before now:
+   this run covers them; they never start a process), then compares the newest accepted batch
+   with the evaluation of as_of and the latest publish and does nothing when those cover it.
+So 50 files landing together give one evaluation (two if the burst has a gap longer than the
+quiet period), and no accepted batch is left without a refresh.
+
+Why not the trigger's own `within` window: a reactive trigger fires on the first event and then
+drops every event until its window ends, so a batch accepted in that window after the refresh
+has read the warehouse would wait for the sensor (measured: 113 s instead of 14 s).
 """
 
 from __future__ import annotations
@@ -30,13 +37,15 @@ from warehouse.settings import load_settings
 INGEST_FLOW_NAME = "ingest-file"
 
 
-def active_ingest_runs() -> int:
-    """Flow runs of ingest-file that are scheduled (incl. awaiting a slot), pending or running."""
+def active_ingest_runs(exclude: list[str] | None = None) -> int:
+    """Flow runs of ingest-file that are scheduled (incl. awaiting a slot), pending or running,
+    other than `exclude` (the ingest run that calls refresh as a subflow)."""
     from prefect import get_client
     from prefect.client.schemas.filters import (
         FlowFilter,
         FlowFilterName,
         FlowRunFilter,
+        FlowRunFilterId,
         FlowRunFilterState,
         FlowRunFilterStateType,
     )
@@ -46,17 +55,20 @@ def active_ingest_runs() -> int:
         return client.count_flow_runs(
             flow_filter=FlowFilter(name=FlowFilterName(any_=[INGEST_FLOW_NAME])),
             flow_run_filter=FlowRunFilter(
+                id=FlowRunFilterId(not_any_=list(exclude or [])),
                 state=FlowRunFilterState(
                     type=FlowRunFilterStateType(
                         any_=[StateType.SCHEDULED, StateType.PENDING, StateType.RUNNING]
                     )
-                )
+                ),
             ),
         )
 
 
 @task(name="wait-for-quiet")
-def wait_for_quiet(quiet_s: float, max_wait_s: float, poll_s: float = 0.5) -> float:
+def wait_for_quiet(
+    quiet_s: float, max_wait_s: float, exclude: list[str], poll_s: float = 0.5
+) -> float:
     """Wait until no ingest run is active for `quiet_s`; returns the seconds waited."""
     logger = get_run_logger()
     started = time.monotonic()
@@ -64,7 +76,7 @@ def wait_for_quiet(quiet_s: float, max_wait_s: float, poll_s: float = 0.5) -> fl
     last_logged = 0.0
     while True:
         now = time.monotonic()
-        active = active_ingest_runs()
+        active = active_ingest_runs(exclude)
         if active:
             quiet_since = None
             if now - last_logged > 10:
@@ -80,6 +92,44 @@ def wait_for_quiet(quiet_s: float, max_wait_s: float, poll_s: float = 0.5) -> fl
             )
             return now - started
         time.sleep(poll_s)
+
+
+@task(name="cancel-covered-refreshes", retries=1, retry_delay_seconds=2)
+def cancel_covered(before: dt.datetime, as_of: str | None) -> int:
+    """Cancel queued refresh runs (same as_of) created before `before`: this run covers them."""
+    from prefect import get_client
+    from prefect.client.schemas.filters import (
+        FlowFilter,
+        FlowFilterName,
+        FlowRunFilter,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
+    from prefect.client.schemas.objects import StateType
+    from prefect.runtime import flow_run
+    from prefect.states import Cancelled
+
+    me = flow_run.id
+    cancelled = 0
+    with get_client(sync_client=True) as client:
+        queued = client.read_flow_runs(
+            flow_filter=FlowFilter(name=FlowFilterName(any_=["refresh"])),
+            flow_run_filter=FlowRunFilter(
+                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.SCHEDULED])),
+            ),
+        )
+        for run in queued:
+            if str(run.id) == str(me) or run.created is None or run.created >= before:
+                continue
+            if run.parameters.get("as_of") != as_of:
+                continue
+            result = client.set_flow_run_state(
+                run.id, Cancelled(message=f"covered by refresh run {me}")
+            )
+            cancelled += result.status.value == "ACCEPT"
+    if cancelled:
+        get_run_logger().info("cancelled %d queued refresh runs this run covers", cancelled)
+    return cancelled
 
 
 @task(name="plan-refresh", **RETRY)
@@ -118,8 +168,13 @@ def refresh(
     logger = get_run_logger()
     started = time.perf_counter()
     day = parse_as_of(as_of)
-    waited = wait_for_quiet(quiet_s, max_wait_s)
+    from prefect.runtime import flow_run
+
+    root = flow_run.root_flow_run_id
+    # As a subflow of an ingest run (the fast path), that run is busy with us: not a reason to wait.
+    waited = wait_for_quiet(quiet_s, max_wait_s, [root] if root != flow_run.id else [])
     with writer_slot("refresh"):  # held across plan, evaluate, publish: one consistent state
+        cancel_covered(dt.datetime.now(dt.UTC), as_of)
         need_eval, need_publish, batches = plan_refresh(warehouse, day)
         if not need_publish:
             logger.info(

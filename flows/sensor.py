@@ -4,7 +4,7 @@ The watcher gives low latency but misses files that landed while it was down. Th
 that gap: every minute it lists the landing folder, fingerprints each file (sha256, cached by
 path, size and mtime, so a file is hashed once), compares with ops.ingest_ledger and emits
 `customs.file.landed` for files whose content was never accepted. It also notices accepted
-batches that no snapshot covers yet (a refresh whose trigger was debounced away) and asks for a
+batches that no snapshot covers yet (a refresh that failed, or an event lost) and asks for a
 refresh. Files that were just announced are not announced again for a grace period, so the
 watcher and the sensor do not start two runs for one file.
 """

@@ -75,11 +75,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="interval of the reconciling sensor (default 60)",
     )
     p.add_argument(
-        "--refresh-debounce",
+        "--refresh-quiet",
         type=float,
-        default=30.0,
+        default=1.0,
         metavar="S",
-        help="at most one refresh trigger per S seconds of accepted batches (default 30)",
+        help="a refresh waits until no file has been ingesting for S seconds (default 1)",
     )
     p.add_argument(
         "--alert-webhook",
@@ -167,7 +167,7 @@ def run(args: argparse.Namespace) -> int:
             nightly_cron=args.nightly_cron,
             timezone=args.timezone,
             as_of=args.as_of,
-            refresh_debounce_s=args.refresh_debounce,
+            refresh_quiet_s=args.refresh_quiet,
         )
         runner = Runner(name="customs-credit", limit=args.limit, pause_on_shutdown=True)
         started = time.perf_counter()

@@ -207,7 +207,7 @@ def service(
     with log.open("wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "flows.cli", "serve", "--as-of", AS_OF]
-            + ["--poll-seconds", "1", "--sensor-seconds", "5", "--refresh-debounce", "5"]
+            + ["--poll-seconds", "1", "--sensor-seconds", "5"]
             + ["--alert-webhook", receiver.url],
             cwd=ROOT,
             env=env,
