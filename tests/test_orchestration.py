@@ -306,28 +306,50 @@ def test_dropped_file_reaches_the_snapshot(service: Service) -> None:
     assert "quality-results" in artifacts_of(run.id)
 
 
-def test_concurrent_drops_serialize_and_both_land(service: Service) -> None:
+BURST = ("declarations.csv", "cases.csv", "filings.csv", "financials.csv")
+
+
+def test_concurrent_drops_serialize_and_all_land(service: Service) -> None:
+    """Four files at once: the runs queue (deployment limit + writer slot), every batch lands,
+    no run fails on a DuckDB lock, and the burst costs at most two evaluations."""
+    import datetime as dt
+
     version_before = current_version(service.settings)
-    service.drop("declarations.csv", "cases.csv")
-    for name in ("declarations.csv", "cases.csv"):
+    burst_at = dt.datetime.now(dt.UTC)
+    service.drop(*BURST)
+    for name in BURST:
         run = finished_run_for(service.settings.landing / name, 150)
         assert run.state.is_completed(), (name, run.state)
 
-    def both_published() -> bool:
+    def all_published() -> bool:
         entries = {r[0]: r for r in ledger(service.settings)}
-        if not {"declarations.csv", "cases.csv"} <= entries.keys():
+        if not set(BURST) <= entries.keys():
             return False
         return current_version(service.settings) != version_before and _covers(service, entries)
 
-    wait_until("a snapshot covering both files", both_published, 120, every=1)
+    wait_until("a snapshot covering the whole burst", all_published, 120, every=1)
     entries = {r[0]: r for r in ledger(service.settings)}
-    decl, cases = entries["declarations.csv"], entries["cases.csv"]
-    assert decl[1:3] == ("accepted", 400) and cases[1] == "accepted"
-    # Serialized by the writer slot: one batch finished before the other started.
-    first, second = sorted([decl, cases], key=lambda r: r[3])
-    assert first[4] <= second[3], (first, second)
+    assert entries["declarations.csv"][1:3] == ("accepted", 400)
+    assert {entries[n][1] for n in BURST} == {"accepted"}
+    # Serialized: each batch started after the previous one finished.
+    batches = sorted((entries[n] for n in BURST), key=lambda r: r[3])
+    for earlier, later in zip(batches, batches[1:], strict=False):
+        assert earlier[4] <= later[3], (earlier, later)
     failed = [r for r in flow_runs("ingest-file") if not r.state.is_completed()]
     assert failed == [], [(r.name, r.state.message) for r in failed]
+    # Coalesced: one evaluation per quiet period, not one per file.
+    evaluations = _evaluations_since(service.settings, burst_at)
+    print(f"\n{len(BURST)} files at once -> {evaluations} evaluations")
+    assert 1 <= evaluations <= 2
+
+
+def _evaluations_since(settings: Settings, since: Any) -> int:
+    from flows.deployments_writer import open_reader
+
+    with open_reader(settings, "test") as con:
+        return con.execute(
+            "SELECT count(*) FROM ops.runs WHERE flow = 'evaluate' AND started_at >= ?", [since]
+        ).fetchone()[0]
 
 
 def _covers(service: Service, entries: dict[str, tuple]) -> bool:
@@ -419,3 +441,138 @@ def test_ctrl_c_stops_serve(service: Service) -> None:
     log = service.log_text()
     assert "interrupted: stopping" in log
     assert "Traceback" not in log[log.index("interrupted: stopping") :]
+
+
+# --- parts on their own, against the same server ------------------------------------------------
+
+GUARDED_WRITER = """
+import sys, time, datetime as dt
+from flows.deployments_writer import open_writer
+from warehouse.settings import load_settings
+
+with open_writer(load_settings(sys.argv[1]), "test") as con:
+    t_in = dt.datetime.now(dt.UTC)
+    con.execute("CREATE TABLE IF NOT EXISTS main.probe (who VARCHAR, t_in TIMESTAMPTZ, "
+                "t_out TIMESTAMPTZ)")
+    time.sleep(1.5)  # long enough that an unguarded second writer would hit the file lock
+    con.execute("INSERT INTO main.probe VALUES (?, ?, ?)",
+                [sys.argv[2], t_in, dt.datetime.now(dt.UTC)])
+"""
+
+
+def test_writer_slot_serializes_processes(
+    prefect_server: Any,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """Two processes write the same DuckDB file at once: both succeed, one after the other."""
+    wh = tmp_path / "credit.duckdb"
+    env = {**os.environ, "PREFECT_API_URL": prefect_server.api_url}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", GUARDED_WRITER, str(wh), who],
+            cwd=ROOT,
+            env=env,
+            stderr=subprocess.PIPE,
+        )
+        for who in ("a", "b")
+    ]
+    for p in procs:
+        _, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err.decode()[-2000:]
+    con = duckdb.connect(str(wh), read_only=True)
+    try:
+        rows = con.execute("SELECT who, t_in, t_out FROM main.probe ORDER BY t_in").fetchall()
+    finally:
+        con.close()
+    assert sorted(r[0] for r in rows) == ["a", "b"]
+    assert rows[0][2] <= rows[1][1], rows  # the second got in after the first got out
+
+
+def test_sensor_announces_only_unknown_content(
+    prefect_server: Any,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """Files landed while the watcher was down: the sensor announces each unknown one once."""
+    import datetime as dt
+
+    from flows.sensor import AnnouncedFiles, FingerprintCache, reconcile_once
+    from warehouse.connection import connect
+    from warehouse.ledger import sha256_of
+
+    settings = Settings(
+        tmp_path / "credit.duckdb", tmp_path / "landing", tmp_path / "serving", "1GB", 1
+    )
+    (settings.landing / "day1").mkdir(parents=True)
+    known = settings.landing / "day1" / "cases.csv"
+    known.write_text("case_id\n1\n")
+    new = settings.landing / "filings.csv"
+    new.write_text("filing_id\n7\n")
+    (settings.landing / "_scenarios.csv").write_text("x\n")
+    old = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10)
+    con = connect(settings)
+    con.execute(
+        "INSERT INTO ops.ingest_ledger (batch_id, kind, file_name, file_path, sha256, size_bytes, "
+        "rows, status, warnings, started_at, finished_at) "
+        "VALUES ('b1', 'cases', 'cases.csv', ?, ?, 11, 1, 'accepted', 0, ?, ?)",
+        [str(known), sha256_of(known), old, old],
+    )
+    con.close()
+    announced: list[str] = []
+    refreshes: list[int] = []
+    cache, claims = FingerprintCache(), AnnouncedFiles()
+
+    def round_() -> Any:
+        return reconcile_once(
+            settings,
+            cache,
+            claims,
+            lambda p: announced.append(p.name),
+            lambda: refreshes.append(1),
+            stale_after_s=60,
+        )
+
+    first = round_()
+    assert (first.files, first.pending, first.announced) == (2, 1, 1)
+    assert announced == ["filings.csv"]
+    assert first.refresh_requested is False  # a file is still pending: its ingest will refresh
+    second = round_()
+    assert (second.pending, second.announced) == (1, 0)  # announced already: no second run
+    new.unlink()  # ingested and gone; the batch from 10 minutes ago was never evaluated
+    third = round_()
+    assert (third.pending, third.refresh_requested, refreshes) == (0, True, [1])
+
+
+def test_serve_starts_and_stops_its_own_server(tmp_path: Path) -> None:
+    """Without PREFECT_API_URL, serve starts a server on 127.0.0.1; Ctrl-C stops both."""
+    from flows.serve_server import api_healthy, free_port
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env.update(
+        PREFECT_HOME=str(tmp_path / "prefect"),
+        CUSTOMS_CREDIT_WAREHOUSE=str(tmp_path / "wh" / "credit.duckdb"),
+        PYTHONUNBUFFERED="1",
+    )
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "flows.cli", "serve", "--port", str(port), "--no-ui"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_until("serve to start", lambda: "Ctrl-C stops" in log.read_text(), 120)
+        api = f"http://127.0.0.1:{port}/api"
+        assert api_healthy(api)
+        assert "Prefect server ready in" in log.read_text()
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(60) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    text = log.read_text()
+    assert "Prefect server stopped" in text
+    assert not api_healthy(api, timeout=1)
+    assert (tmp_path / "prefect" / "prefect.db").exists()  # its SQLite lives in PREFECT_HOME
