@@ -134,6 +134,100 @@ def _stages() -> tuple[list[dict[str, float]], dict[str, int]]:
     return rows, ends
 
 
+def _active(client: Any, flow_name: str) -> int:
+    from prefect.client.schemas.filters import (
+        FlowFilter,
+        FlowFilterName,
+        FlowRunFilter,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
+    from prefect.client.schemas.objects import StateType
+
+    return client.count_flow_runs(
+        flow_filter=FlowFilter(name=FlowFilterName(any_=[flow_name])),
+        flow_run_filter=FlowRunFilter(
+            state=FlowRunFilterState(
+                type=FlowRunFilterStateType(
+                    any_=[StateType.SCHEDULED, StateType.PENDING, StateType.RUNNING]
+                )
+            )
+        ),
+    )
+
+
+def _burst(settings: Settings, gen: Path, base: Path, n: int) -> None:
+    """N small liabilities files (distinct rows) renamed into landing at once."""
+    import datetime as dt
+
+    from prefect import get_client
+
+    from flows.deployments_writer import open_reader
+
+    with (gen / "liabilities.csv").open(newline="", encoding="utf-8-sig") as fh:
+        reader = csv.reader(fh)
+        header = next(reader)
+        rows = list(reader)
+    parts = base / "burst"
+    parts.mkdir()
+    size = max(1, len(rows) // n)
+    files = []
+    for i in range(n):
+        chunk = rows[i * size : (i + 1) * size] if i < n - 1 else rows[i * size :]
+        f = parts / f"liabilities-part{i:03d}.csv"
+        with f.open("w", newline="") as out:
+            csv.writer(out).writerows([header, *chunk])
+        files.append(f)
+    for f in files:
+        shutil.copyfile(f, settings.landing / f".{f.name}.part")
+    since = dt.datetime.now(dt.UTC)
+    started = time.monotonic()
+    for f in files:
+        os.replace(settings.landing / f".{f.name}.part", settings.landing / f.name)
+    with get_client(sync_client=True) as client:
+
+        def settled() -> bool:
+            return _active(client, "ingest-file") == 0 and _active(client, "refresh") == 0
+
+        time.sleep(5)
+        _wait(settled, 3600, every=1)
+        elapsed = time.monotonic() - started
+        triggered: dict[str, int] = {}
+        for r in _runs_since(client, "refresh", since):
+            if r.deployment_id is not None:
+                triggered[r.state.name] = triggered.get(r.state.name, 0) + 1
+    with open_reader(settings, "bench") as con:
+        accepted, evaluations = con.execute(
+            """SELECT (SELECT count(*) FROM ops.ingest_ledger
+                       WHERE status = 'accepted' AND file_name LIKE 'liabilities-part%'),
+                      (SELECT count(*) FROM ops.runs
+                       WHERE flow = 'evaluate' AND started_at >= ?)""",
+            [since],
+        ).fetchone()
+    print(
+        f"burst: {n} files landed together -> {accepted} accepted, {evaluations} evaluations, "
+        f"all settled in {elapsed:.0f} s ({elapsed / n:.1f} s per file); "
+        f"triggered refresh runs: {triggered}"
+    )
+
+
+def _runs_since(client: Any, flow_name: str, since: Any) -> list[Any]:
+    from prefect.client.schemas.filters import (
+        FlowFilter,
+        FlowFilterName,
+        FlowRunFilter,
+        FlowRunFilterExpectedStartTime,
+    )
+
+    return client.read_flow_runs(
+        flow_filter=FlowFilter(name=FlowFilterName(any_=[flow_name])),
+        flow_run_filter=FlowRunFilter(
+            expected_start_time=FlowRunFilterExpectedStartTime(after_=since)
+        ),
+        limit=200,
+    )
+
+
 def _python(code: str, env: dict[str, str], log: Path) -> float:
     started = time.perf_counter()
     with log.open("ab") as out:
@@ -150,6 +244,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--enterprises", type=int, default=200)
     parser.add_argument("--poll", type=float, default=2.0, help="PREFECT_RUNNER_POLL_FREQUENCY")
     parser.add_argument("--repeats", type=int, default=2, help="nightly runs per variant")
+    parser.add_argument(
+        "--burst", type=int, default=0, help="also land N small files at once (e.g. 50)"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args(argv)
     force_offline()
@@ -204,14 +301,17 @@ def main(argv: list[str] | None = None) -> int:
             latencies.append(time.monotonic() - started)
             print(f"drop {i + 1}: {args.rows:,d}-row file -> snapshot in {latencies[-1]:.1f} s")
             time.sleep(3)  # let the no-op trailing refresh, if any, finish
-        print(
-            f"latency landed -> snapshot: median {statistics.median(latencies):.1f} s "
-            f"(min {min(latencies):.1f}, max {max(latencies):.1f}; goal < 15 s)"
-        )
-        rows, ends = _stages()
-        for i, row in enumerate(rows):
-            print(f"  drop {i + 1}: " + ", ".join(f"{k} {v:.1f} s" for k, v in row.items()))
-        print(f"  triggered refresh runs: {ends} (the fast path had refreshed already)")
+        if latencies:
+            print(
+                f"latency landed -> snapshot: median {statistics.median(latencies):.1f} s "
+                f"(min {min(latencies):.1f}, max {max(latencies):.1f}; goal < 15 s)"
+            )
+            rows, ends = _stages()
+            for i, row in enumerate(rows):
+                print(f"  drop {i + 1}: " + ", ".join(f"{k} {v:.1f} s" for k, v in row.items()))
+            print(f"  triggered refresh runs: {ends} (the fast path had refreshed already)")
+        if args.burst:
+            _burst(settings, gen, base, args.burst)
 
         serve.send_signal(signal.SIGINT)
         serve.wait(60)
@@ -244,6 +344,8 @@ def main(argv: list[str] | None = None) -> int:
             f"from flows.nightly import nightly\nnightly(as_of={AS_OF!r}, warehouse={wh!r})\n"
         )
         work: dict[str, list[float]] = {"plain": [], "flow": [], "deployment": []}
+        if not args.repeats:
+            return 0
         for _ in range(args.repeats):
             stage()
             work["plain"].append(_python(plain_code, env, base / "plain.log"))

@@ -13,10 +13,12 @@ from warehouse.settings import load_settings
 
 @task(name="evaluate-rules", retries=1, retry_delay_seconds=5)
 def evaluate_task(warehouse: str | None, as_of: str, rulebook: str | None, run_id: str):
+    from flows.deployments_writer import writer_slot  # one writer, also beside `serve`
+
     settings = load_settings(warehouse)
-    return run_evaluation(
-        settings, parse_as_of(as_of), Path(rulebook) if rulebook else None, run_id, verbose=False
-    )
+    book = Path(rulebook) if rulebook else None
+    with writer_slot("evaluate"):
+        return run_evaluation(settings, parse_as_of(as_of), book, run_id, verbose=False)
 
 
 @flow(name="evaluate", log_prints=True)

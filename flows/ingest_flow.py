@@ -127,7 +127,10 @@ def get_ingest_flow() -> Any:
             return lambda f: ingest_one(con, settings, f)
 
         run_id = str(flow_run.get_id() or uuid.uuid4())
-        reports = run_ingest(settings, [Path(p) for p in paths], factory, run_id)
+        from flows.deployments_writer import writer_slot  # one writer, also beside `serve`
+
+        with writer_slot("ingest-files"):
+            reports = run_ingest(settings, [Path(p) for p in paths], factory, run_id)
         return [_summary(r) for r in reports]
 
     return ingest_files
