@@ -22,6 +22,7 @@ import datetime as dt
 import time
 
 from prefect import flow, get_run_logger, task
+from prefect.runtime import flow_run
 
 from flows.artifacts import (
     publish_files_artifact,
@@ -65,6 +66,32 @@ def active_ingest_runs(exclude: list[str] | None = None) -> int:
         )
 
 
+def active_ingest_paths() -> set[str]:
+    """The `path` parameters of ingest-file runs scheduled, pending or running."""
+    from prefect import get_client
+    from prefect.client.schemas.filters import (
+        FlowFilter,
+        FlowFilterName,
+        FlowRunFilter,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
+    from prefect.client.schemas.objects import StateType
+
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(
+            flow_filter=FlowFilter(name=FlowFilterName(any_=[INGEST_FLOW_NAME])),
+            flow_run_filter=FlowRunFilter(
+                state=FlowRunFilterState(
+                    type=FlowRunFilterStateType(
+                        any_=[StateType.SCHEDULED, StateType.PENDING, StateType.RUNNING]
+                    )
+                ),
+            ),
+        )
+    return {str(r.parameters.get("path")) for r in runs if r.parameters.get("path")}
+
+
 @task(name="wait-for-quiet")
 def wait_for_quiet(
     quiet_s: float, max_wait_s: float, exclude: list[str], poll_s: float = 0.5
@@ -106,7 +133,6 @@ def cancel_covered(before: dt.datetime, as_of: str | None) -> int:
         FlowRunFilterStateType,
     )
     from prefect.client.schemas.objects import StateType
-    from prefect.runtime import flow_run
     from prefect.states import Cancelled
 
     me = flow_run.id
@@ -168,8 +194,6 @@ def refresh(
     logger = get_run_logger()
     started = time.perf_counter()
     day = parse_as_of(as_of)
-    from prefect.runtime import flow_run
-
     root = flow_run.root_flow_run_id
     # As a subflow of an ingest run (the fast path), that run is busy with us: not a reason to wait.
     waited = wait_for_quiet(quiet_s, max_wait_s, [root] if root != flow_run.id else [])

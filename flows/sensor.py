@@ -164,8 +164,13 @@ def reconcile_once(
     announce: Callable[[Path], None],
     request_refresh: Callable[[], None],
     stale_after_s: float = 90.0,
+    in_flight: Callable[[], set[str]] = set,
 ) -> SensorRound:
-    """One sensor round: announce unknown landing files; ask for a refresh if the snapshot lags."""
+    """One sensor round: announce unknown landing files; ask for a refresh if the snapshot lags.
+
+    `in_flight` names the paths that already have an ingest run queued or running (a long burst
+    can outlast the announcement grace period): those are not announced again.
+    """
     from flows.deployments_writer import open_reader
 
     started = time.perf_counter()
@@ -188,7 +193,10 @@ def reconcile_once(
             return result
     pending = pending_files(files, accepted, cache)
     result.pending = len(pending)
+    busy = in_flight() if pending else set()
     for path in pending:
+        if str(path.resolve()) in busy:
+            continue
         if announced.claim(path):
             try:
                 announce(path)

@@ -155,6 +155,7 @@ def run(args: argparse.Namespace) -> int:
 
         from flows.deployments import DeploymentOptions, build_deployments
         from flows.deployments_events import emit_file_landed, emit_refresh_requested
+        from flows.deployments_refresh import active_ingest_paths
         from flows.deployments_writer import WRITER_LIMIT, ensure_writer_limit
         from flows.notify import ensure_alerting, webhook_url_from_env
         from flows.sensor import AnnouncedFiles, FingerprintCache, Sensor, reconcile_once
@@ -201,6 +202,7 @@ def run(args: argparse.Namespace) -> int:
                 announced,
                 announce=lambda p: emit_file_landed(p, "sensor"),
                 request_refresh=lambda: emit_refresh_requested("sensor: snapshot lags"),
+                in_flight=active_ingest_paths,
             ),
             interval_s=args.sensor_seconds,
         ).start()

@@ -317,6 +317,10 @@ def test_concurrent_drops_serialize_and_all_land(service: Service) -> None:
     version_before = current_version(service.settings)
     burst_at = dt.datetime.now(dt.UTC)
     service.drop(*BURST)
+    from flows.deployments_refresh import active_ingest_paths
+
+    paths = {str((service.settings.landing / n).resolve()) for n in BURST}
+    wait_until("queued ingest runs", lambda: active_ingest_paths() & paths, 60)
     for name in BURST:
         run = finished_run_for(service.settings.landing / name, 150)
         assert run.state.is_completed(), (name, run.state)
@@ -520,6 +524,7 @@ def test_sensor_announces_only_unknown_content(
     announced: list[str] = []
     refreshes: list[int] = []
     cache, claims = FingerprintCache(), AnnouncedFiles()
+    busy: set[str] = set()
 
     def round_() -> Any:
         return reconcile_once(
@@ -529,6 +534,7 @@ def test_sensor_announces_only_unknown_content(
             lambda p: announced.append(p.name),
             lambda: refreshes.append(1),
             stale_after_s=60,
+            in_flight=lambda: busy,
         )
 
     first = round_()
@@ -537,6 +543,11 @@ def test_sensor_announces_only_unknown_content(
     assert first.refresh_requested is False  # a file is still pending: its ingest will refresh
     second = round_()
     assert (second.pending, second.announced) == (1, 0)  # announced already: no second run
+    claims.release(new)  # the grace period is over, but an ingest run for it is still queued
+    busy.add(str(new.resolve()))
+    assert round_().announced == 0
+    busy.clear()
+    assert round_().announced == 1 and announced == ["filings.csv", "filings.csv"]
     new.unlink()  # ingested and gone; the batch from 10 minutes ago was never evaluated
     third = round_()
     assert (third.pending, third.refresh_requested, refreshes) == (0, True, [1])
