@@ -416,3 +416,16 @@ def test_large_batch_in_attached_database_counts_exactly(con):
         "declare_date_not_after_load_date": (1, 123456),
     }
     assert failed(findings)["consignee_code_matches_pattern"].first_value == "c000000016"
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_batch_scope_suite_keeps_batch_checks_and_leaves_columns_to_pandera(kind):
+    from expectations.suites import build_suite
+
+    full = {c.rule for c in build_suite(kind, datetime.date(2026, 1, 1)).checks}
+    batch = {
+        c.rule for c in build_suite(kind, datetime.date(2026, 1, 1), column_checks=False).checks
+    }
+    assert {"row_count", "unique_key"} <= batch
+    assert not batch & {"required", "pattern", "enum", "min_value"}
+    assert batch <= full

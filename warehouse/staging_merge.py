@@ -1,8 +1,9 @@
-"""Write an accepted batch: append to raw.<kind>, replace its keys in staging.<kind>.
+"""Write an accepted batch: its rows replace their keys in staging.<kind>.
 
 Runs inside the caller's transaction (with the ledger row), so a batch lands whole or not at all.
 staging keeps the latest version per key (a later batch replaces the row: corrections from the
-source system); raw keeps every version, and staging.<kind>_history shows them with their batch.
+source system); a replaced row moves to raw.<kind>_superseded, so the view raw.<kind> still holds
+every version, and staging.<kind>_history shows them with their batch. Rows are written once.
 """
 
 from __future__ import annotations
@@ -14,12 +15,11 @@ from warehouse.contract import KINDS, Kind
 
 def merge_batch(con: duckdb.DuckDBPyConnection, kind: Kind, table: str, batch_id: str) -> None:
     cols = ", ".join(kind.column_names)
-    con.execute(
-        f"INSERT INTO raw.{kind.name} ({cols}, batch_id, source_row) "
-        f"SELECT {cols}, $batch_id, source_row FROM {table}",
-        {"batch_id": batch_id},
-    )
     match = " AND ".join(f"s.{c} = b.{c}" for c in kind.key)
+    con.execute(
+        f"INSERT INTO raw.{kind.name}_superseded SELECT s.* FROM staging.{kind.name} s "
+        f"WHERE EXISTS (SELECT 1 FROM {table} b WHERE {match})"
+    )
     con.execute(f"DELETE FROM staging.{kind.name} s USING {table} b WHERE {match}")
     # Keys are unique within an accepted file (the quality gate's unique_key check).
     con.execute(
