@@ -103,3 +103,33 @@ def build_deployments(opts: DeploymentOptions) -> list[Any]:
         **common,
     )
     return [nightly_dep, ingest_dep, refresh_dep, publish_dep]
+
+
+def deploy_to_pool(opts: DeploymentOptions, pool: str) -> list[Any]:
+    """Register the same deployments to a process work pool (created if missing), for
+    `prefect worker start --pool <pool>` to run instead of `serve`'s own runner."""
+    from prefect import get_client
+    from prefect.client.schemas.actions import WorkPoolCreate
+    from prefect.deployments import deploy
+    from prefect.exceptions import ObjectNotFound
+    from prefect.workers.process import ProcessWorker
+
+    with get_client(sync_client=True) as client:
+        try:
+            client.read_work_pool(pool)
+        except ObjectNotFound:
+            client.create_work_pool(
+                WorkPoolCreate(
+                    name=pool,
+                    type="process",
+                    base_job_template=ProcessWorker.get_default_base_job_template(),
+                )
+            )
+    return deploy(
+        *build_deployments(opts),
+        work_pool_name=pool,
+        build=False,
+        push=False,
+        print_next_steps_message=False,
+        ignore_warnings=True,
+    )

@@ -94,6 +94,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="N",
         help="flow runs this process executes at once (default 4)",
     )
+    p.add_argument(
+        "--work-pool",
+        default=None,
+        metavar="NAME",
+        help="register the deployments to this process work pool (created if missing) for "
+        "`prefect worker start --pool NAME` instead of running them here; serve keeps the "
+        "watcher and the sensor",
+    )
     p.add_argument("--no-ui", dest="ui", action="store_false", help="local server without UI")
 
 
@@ -144,6 +152,16 @@ def _configure_logging() -> None:
         logging.getLogger(name).addFilter(_QuietQueue())
 
 
+def _wait_for_stop() -> None:
+    """Block until Ctrl-C (KeyboardInterrupt) or SIGTERM (systemd's stop)."""
+    import threading
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    while not stop.wait(1.0):
+        pass
+
+
 def run(args: argparse.Namespace) -> int:
     _configure_logging()
     settings = load_settings(args.warehouse)
@@ -153,7 +171,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         from prefect.runner import Runner
 
-        from flows.deployments import DeploymentOptions, build_deployments
+        from flows.deployments import DeploymentOptions, build_deployments, deploy_to_pool
         from flows.deployments_events import emit_file_landed, emit_refresh_requested
         from flows.deployments_refresh import active_ingest_paths
         from flows.deployments_writer import WRITER_LIMIT, ensure_writer_limit
@@ -170,12 +188,18 @@ def run(args: argparse.Namespace) -> int:
             as_of=args.as_of,
             refresh_quiet_s=args.refresh_quiet,
         )
-        runner = Runner(name="customs-credit", limit=args.limit, pause_on_shutdown=True)
         started = time.perf_counter()
-        for deployment in build_deployments(opts):
-            runner.add_deployment(deployment)
+        runner = None
+        if args.work_pool:
+            deploy_to_pool(opts, args.work_pool)
+            where = f"work pool {args.work_pool!r} (start: prefect worker start --pool ...)"
+        else:
+            runner = Runner(name="customs-credit", limit=args.limit, pause_on_shutdown=True)
+            for deployment in build_deployments(opts):
+                runner.add_deployment(deployment)
+            where = "served here"
         print(
-            f"registered 4 deployments in {time.perf_counter() - started:.1f} s: "
+            f"registered 4 deployments in {time.perf_counter() - started:.1f} s, {where}: "
             f"nightly ({args.nightly_cron}, {args.timezone}), ingest (customs.file.landed), "
             "refresh (customs.batch.accepted), publish",
             flush=True,
@@ -212,7 +236,10 @@ def run(args: argparse.Namespace) -> int:
             flush=True,
         )
         try:
-            asyncio.run(runner.start())
+            if runner is not None:
+                asyncio.run(runner.start())  # handles SIGTERM itself: returns when stopped
+            else:
+                _wait_for_stop()
         except KeyboardInterrupt:
             print("interrupted: stopping", file=sys.stderr, flush=True)
     finally:

@@ -587,3 +587,55 @@ def test_serve_starts_and_stops_its_own_server(tmp_path: Path) -> None:
     assert "Prefect server stopped" in text
     assert not api_healthy(api, timeout=1)
     assert (tmp_path / "prefect" / "prefect.db").exists()  # its SQLite lives in PREFECT_HOME
+
+
+def test_serve_with_a_work_pool_and_a_worker(
+    prefect_server: Any,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """Production shape: serve registers the deployments to a process work pool and keeps the
+    watcher and sensor; a `prefect worker` runs the flow runs; SIGTERM stops serve."""
+    from prefect import get_client
+    from prefect.deployments import run_deployment
+
+    env = {
+        **os.environ,
+        "PREFECT_API_URL": prefect_server.api_url,
+        "CUSTOMS_CREDIT_WAREHOUSE": str(tmp_path / "wh" / "credit.duckdb"),
+        "PYTHONUNBUFFERED": "1",
+    }
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "flows.cli", "serve", "--work-pool", "cc-test"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_until("serve to start", lambda: "Ctrl-C stops" in log.read_text(), 90)
+        assert "work pool 'cc-test'" in log.read_text()
+        with get_client(sync_client=True) as client:
+            dep = client.read_deployment_by_name("publish/publish")
+            nightly = client.read_deployment_by_name("nightly/nightly")
+        assert dep.work_pool_name == "cc-test" and nightly.work_pool_name == "cc-test"
+        assert nightly.schedules[0].schedule.timezone == "Asia/Shanghai"
+        run = run_deployment("publish/publish", timeout=0, as_subflow=False)
+        worker = subprocess.run(
+            [sys.executable, "-m", "prefect", "worker", "start", "--pool", "cc-test", "--run-once"],
+            cwd=tmp_path,  # the flows are found by module path, not by the working directory
+            env=env,
+            capture_output=True,
+            timeout=120,
+        )
+        assert worker.returncode == 0, worker.stdout.decode()[-2000:]
+        with get_client(sync_client=True) as client:
+            state = client.read_flow_run(run.id).state
+        assert state.is_completed(), state
+        assert (tmp_path / "wh" / "serving" / "serving.duckdb").exists()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
