@@ -28,6 +28,16 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
+def world(tmp_path: Path) -> Iterator:
+    """A tiny staging world for the rule tests (tests/rules_world.py), closed after."""
+    from tests.rules_world import World
+
+    w = World(tmp_path / "w.duckdb")
+    yield w
+    w.con.close()
+
+
+@pytest.fixture
 def warehouse(settings: Settings) -> Iterator:
     """An open read-write connection to the fresh warehouse (schema created), closed after."""
     from warehouse.connection import connect

@@ -10,19 +10,11 @@ from pathlib import Path
 import pytest
 
 from flows.cli import main
-from tests.rules_world import World
 from transforms.rulebook import RULEBOOK_DIR, bundled_rulebooks, load_rulebook, rulebook_for
 from warehouse.errors import UserError
 
 D = dt.date.fromisoformat
 CN251 = RULEBOOK_DIR / "CN-251.toml"
-
-
-@pytest.fixture
-def world(tmp_path):
-    w = World(tmp_path / "w.duckdb")
-    yield w
-    w.con.close()
 
 
 def test_bundled_rulebooks_cover_every_day_from_order_251_without_overlap():
@@ -51,8 +43,16 @@ def test_as_of_before_order_251_is_refused(day):
 
 
 def test_cli_refuses_early_as_of_on_one_line(tmp_path, capsys):
-    rc = main(["--warehouse", str(tmp_path / "w.duckdb"), "evaluate", "--as-of", "2021-10-31",
-               "--no-prefect"])
+    rc = main(
+        [
+            "--warehouse",
+            str(tmp_path / "w.duckdb"),
+            "evaluate",
+            "--as-of",
+            "2021-10-31",
+            "--no-prefect",
+        ]
+    )
     err = capsys.readouterr().err
     assert rc == 2 and err.count("\n") == 1 and "before 2021-11-01" in err
 
@@ -68,10 +68,16 @@ def _copy_with(tmp_path: Path, old: str, new: str) -> Path:
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
-        ("[params.d3_doc_ratio]\nvalue = 0.001", "[params.d3_doc_ratio]\nvalue = \"x\"",
-         "d3_doc_ratio.*wrong type"),
-        ("[params.d6_amount]\nvalue = 10000\n", "[params.d6_amountX]\nvalue = 10000\n",
-         "d6_amount' is missing"),
+        (
+            "[params.d3_doc_ratio]\nvalue = 0.001",
+            '[params.d3_doc_ratio]\nvalue = "x"',
+            "d3_doc_ratio.*wrong type",
+        ),
+        (
+            "[params.d6_amount]\nvalue = 10000\n",
+            "[params.d6_amountX]\nvalue = 10000\n",
+            "d6_amount' is missing",
+        ),
         ('verification = "provisional"', 'verification = "maybe"', "verification must be"),
         ('status = "verified"', 'status = "draft"', "status must be"),
         ("[rules.A3]", "[rules.Z3]", "rule 'A3' is missing"),
@@ -95,8 +101,9 @@ def test_users_copy_changes_the_outcome(world, tmp_path):
     code = world.enterprise("4200000701")
     world.liability(code, "fine", 15_000, "2025-01-31")
     assert world.snapshot(code, "2025-08-01")["assessed_level"] == "dishonest"
-    copy = _copy_with(tmp_path, "[params.d6_amount]\nvalue = 10000",
-                      "[params.d6_amount]\nvalue = 20000")
+    copy = _copy_with(
+        tmp_path, "[params.d6_amount]\nvalue = 10000", "[params.d6_amount]\nvalue = 20000"
+    )
     world.evaluate("2025-08-01", rulebook_path=copy)
     row = world.con.sql(
         f"SELECT assessed_level, rulebook FROM marts.eligibility_snapshot "
@@ -121,9 +128,11 @@ def test_cn_282_copy_can_be_marked_verified(world, tmp_path):
 def test_rule_results_flag_provisional_parameters(world):
     code = world.enterprise("4200000703")
     world.evaluate("2025-09-30")
-    flags = dict(world.con.sql(
-        f"SELECT rule_id, provisional FROM marts.rule_results WHERE customs_code = '{code}'"
-    ).fetchall())
+    flags = dict(
+        world.con.sql(
+            f"SELECT rule_id, provisional FROM marts.rule_results WHERE customs_code = '{code}'"
+        ).fetchall()
+    )
     assert flags["D1"] is False and flags["D6"] is True and flags["A6"] is True
     assert len(flags) == 20
 
@@ -135,14 +144,17 @@ def test_same_data_and_date_twice_gives_identical_rows_and_keeps_history(world):
     world.liability(code, "vat", 10, "2025-01-01")
 
     def dump(table: str, day: str) -> list[tuple]:
-        rel = world.con.sql(f"SELECT * EXCLUDE (run_id) FROM marts.{table} "
-                            f"WHERE as_of = DATE '{day}' ORDER BY ALL")
+        rel = world.con.sql(
+            f"SELECT * EXCLUDE (run_id) FROM marts.{table} WHERE as_of = DATE '{day}' ORDER BY ALL"
+        )
         return rel.fetchall()
 
     world.evaluate("2025-09-30")
     world.evaluate("2025-06-30")
-    first = {t: dump(t, "2025-09-30") for t in ("eligibility_snapshot", "rule_results",
-                                                 "enterprise_indicators")}
+    first = {
+        t: dump(t, "2025-09-30")
+        for t in ("eligibility_snapshot", "rule_results", "enterprise_indicators")
+    }
     result = world.evaluate("2025-09-30")
     for table, rows in first.items():
         assert dump(table, "2025-09-30") == rows, table
@@ -174,11 +186,20 @@ def test_snapshot_columns_are_exactly_the_contract(world):
     world.evaluate("2025-09-30")
     cols = world.con.sql("DESCRIBE marts.eligibility_snapshot").fetchall()
     assert [(c[0], c[1]) for c in cols] == [
-        ("customs_code", "VARCHAR"), ("as_of", "DATE"), ("rulebook", "VARCHAR"),
-        ("recorded_level", "VARCHAR"), ("assessed_level", "VARCHAR"), ("dishonest", "BOOLEAN"),
-        ("advanced_ready", "BOOLEAN"), ("blockers", "VARCHAR[]"), ("warnings", "VARCHAR[]"),
-        ("earliest_application_date", "DATE"), ("score", "DECIMAL(6,2)"),
-        ("provisional", "BOOLEAN"), ("run_id", "VARCHAR"), ("batch_ids", "VARCHAR[]"),
+        ("customs_code", "VARCHAR"),
+        ("as_of", "DATE"),
+        ("rulebook", "VARCHAR"),
+        ("recorded_level", "VARCHAR"),
+        ("assessed_level", "VARCHAR"),
+        ("dishonest", "BOOLEAN"),
+        ("advanced_ready", "BOOLEAN"),
+        ("blockers", "VARCHAR[]"),
+        ("warnings", "VARCHAR[]"),
+        ("earliest_application_date", "DATE"),
+        ("score", "DECIMAL(6,2)"),
+        ("provisional", "BOOLEAN"),
+        ("run_id", "VARCHAR"),
+        ("batch_ids", "VARCHAR[]"),
     ]
 
 

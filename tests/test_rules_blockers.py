@@ -6,16 +6,7 @@ import datetime as dt
 
 import pytest
 
-from tests.rules_world import World
-
 D = dt.date.fromisoformat
-
-
-@pytest.fixture
-def world(tmp_path):
-    w = World(tmp_path / "w.duckdb")
-    yield w
-    w.con.close()
 
 
 def test_clean_enterprise_is_ready_today(world):
@@ -62,8 +53,15 @@ def test_a2_one_year_bar(world, event_day, as_of, expected, expiry):
 )
 def test_a3_open_case(world, decided, closed, revoked, expected):
     code = world.enterprise("4200000504")
-    world.case(code, decided, None, status="revoked" if revoked else "investigating",
-               penalty="none", opened="2025-08-01", closed=closed)
+    world.case(
+        code,
+        decided,
+        None,
+        status="revoked" if revoked else "investigating",
+        penalty="none",
+        opened="2025-08-01",
+        closed=closed,
+    )
     a3 = world.rule(code, "A3", "2025-09-30")
     assert a3["status"] == expected
     assert a3["expiry_date"] is None

@@ -12,13 +12,6 @@ D = dt.date.fromisoformat
 IE, BROKER = "importer_exporter", "customs_broker"
 
 
-@pytest.fixture
-def world(tmp_path):
-    w = World(tmp_path / "w.duckdb")
-    yield w
-    w.con.close()
-
-
 def status(world: World, code: str, rule: str, as_of: str) -> str:
     return world.rule(code, rule, as_of)["status"]
 
@@ -239,8 +232,14 @@ def test_event_rules_ignore_revoked_and_penalty_free_smuggling_acts(world):
     code = world.enterprise("4200000302")
     world.case(code, "2025-05-01", 100, case_type="smuggling_act", penalty="none")
     world.case(code, "2025-05-01", 100, case_type="smuggling_act", status="revoked")
-    world.case(code, "2025-05-01", None, case_type="smuggling_crime", judgment="2025-05-01",
-               status="revoked")
+    world.case(
+        code,
+        "2025-05-01",
+        None,
+        case_type="smuggling_crime",
+        judgment="2025-05-01",
+        status="revoked",
+    )
     snap = world.snapshot(code, "2025-09-30")
     assert snap["assessed_level"] == "regular" and snap["blockers"] == []
 

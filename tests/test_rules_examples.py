@@ -6,16 +6,7 @@ import datetime as dt
 
 import pytest
 
-from tests.rules_world import World
-
 D = dt.date.fromisoformat
-
-
-@pytest.fixture
-def world(tmp_path):
-    w = World(tmp_path / "w.duckdb")
-    yield w
-    w.con.close()
 
 
 def test_example_1_importer_beyond_per_mille_and_amount(world):

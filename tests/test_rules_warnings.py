@@ -4,15 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.rules_world import World
-
-
-@pytest.fixture
-def world(tmp_path):
-    w = World(tmp_path / "w.duckdb")
-    yield w
-    w.con.close()
-
 
 @pytest.mark.parametrize(
     ("docs", "fines", "expected"),
