@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,19 +49,25 @@ def validate_batch(
     *,
     load_date: datetime.date,
     column_checks: bool = True,
+    keep: Callable[[Any], None] | None = None,
 ) -> list[QualityFinding]:
     """Validate the committed batch in `table` with the suite of `kind`: one finding per check.
 
     column_checks=False leaves out the per-column contract (required, pattern, enum, minimum),
-    for callers that have already enforced it on the same rows with pandera."""
+    for callers that have already enforced it on the same rows with pandera. `keep`, if given,
+    receives GX's own result (an ExpectationSuiteValidationResult) once it is a verdict, i.e.
+    not a crash: the ingestion keeps it for the Data Docs (expectations/gx_docs.py)."""
     if not _TABLE_NAME.match(table):
         raise ValueError(f"not a table name: {table!r}")
     suite = build_suite(kind, load_date, column_checks=column_checks)
     from expectations.gx_context import LOCK, gx_runtime
 
     with LOCK:
-        results = _run(gx_runtime(), con, suite, table)
-    return _findings(suite, results)
+        outcome = _run(gx_runtime(), con, suite, table)
+    findings = _findings(suite, list(outcome.results))
+    if keep is not None:
+        keep(outcome)
+    return findings
 
 
 def errors(findings: list[QualityFinding]) -> list[QualityFinding]:
@@ -113,7 +120,7 @@ def _expectation(gx: Any, check: Check) -> Any:
     )
 
 
-def _run(gx: Any, con: duckdb.DuckDBPyConnection, suite: Suite, table: str) -> list[Any]:
+def _run(gx: Any, con: duckdb.DuckDBPyConnection, suite: Suite, table: str) -> Any:
     import duckdb_engine
 
     from expectations import gx_patch
@@ -148,7 +155,7 @@ def _run(gx: Any, con: duckdb.DuckDBPyConnection, suite: Suite, table: str) -> l
             sources.delete(name)
         for cursor in cursors:  # whatever GX still holds is closed now
             cursor.close()
-    return list(outcome.results)
+    return outcome
 
 
 def _crash_message(exception_info: Any) -> str | None:

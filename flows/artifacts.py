@@ -8,7 +8,6 @@ of the current flow run (keys are stable, so the UI shows each key's history acr
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +15,8 @@ from typing import Any
 
 import duckdb
 
-from warehouse.settings import Settings
+# Re-exported: the flows take the Data Docs path from here with the other artifact builders.
+from expectations.gx_docs import data_docs_index as data_docs_index
 
 FILES_KEY = "ingested-files"
 SNAPSHOT_KEY = "eligibility-snapshot-summary"
@@ -198,15 +198,6 @@ def quality_rows(con: duckdb.DuckDBPyConnection, batch_ids: Sequence[str]) -> li
     ]
 
 
-def data_docs_index(settings: Settings) -> Path | None:
-    """Great Expectations Data Docs, when a file context built them (the ephemeral one does not)."""
-    explicit = os.environ.get("CUSTOMS_CREDIT_DATA_DOCS")
-    candidates = [Path(explicit)] if explicit else []
-    base = Path(settings.warehouse).parent
-    candidates.append(base / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html")
-    return next((p for p in candidates if p.is_file()), None)
-
-
 def quality_markdown(rows: list[dict[str, Any]], docs: Path | None) -> str:
     failed = [r for r in rows if not r["success"]]
     batches = len({r["batch_id"] for r in rows})
@@ -216,9 +207,10 @@ def quality_markdown(rows: list[dict[str, Any]], docs: Path | None) -> str:
         f"{len(rows)} expectations over {batches} batches: {len(rows) - len(failed)} passed, "
         f"{len(failed)} failed.",
         "",
-        f"Data Docs: {docs}"
+        f"Data Docs (offline HTML on the pipeline host): `{docs}`"
         if docs
-        else "Data Docs: none built (results are in ops.quality_results).",
+        else "Data Docs: not built yet (no batch validated by GX yet); results are in "
+        "ops.quality_results.",
     ]
     if failed:
         out += ["", "| batch | suite | expectation | unexpected |", "|---|---|---|---:|"]

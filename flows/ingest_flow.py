@@ -77,7 +77,9 @@ def run_ingest(
     ingest_one_factory: Callable[[duckdb.DuckDBPyConnection], Callable[[Path], IngestReport]],
     run_id: str,
 ) -> list[IngestReport]:
-    """Open the warehouse once, ingest every file in order, record the run in ops.runs."""
+    """Open the warehouse once, ingest every file in order, record the run in ops.runs;
+    then render the Data Docs pages of the batches validated (once for the whole command)."""
+    from expectations.gx_docs import update_data_docs_quietly
     from warehouse.connection import connect
 
     files = expand_paths(paths)
@@ -93,12 +95,15 @@ def run_ingest(
         _record_run(con, run_id, started, reports, None)
     finally:
         con.close()
+        docs = update_data_docs_quietly(settings)  # no GX import when no page is missing
+    if docs is not None and any(r.status != "duplicate" for r in reports):
+        print(f"Data Docs: {docs}", flush=True)
     return reports
 
 
 def _direct(settings: Settings) -> Callable[[duckdb.DuckDBPyConnection], Callable]:
     def factory(con: duckdb.DuckDBPyConnection) -> Callable[[Path], IngestReport]:
-        return lambda f: ingest_file(con, settings, f, progress=_progress)
+        return lambda f: ingest_file(con, settings, f, progress=_progress, data_docs=False)
 
     return factory
 
@@ -112,7 +117,7 @@ def get_ingest_flow() -> Any:
 
     @task(name="ingest-file", cache_policy=NO_CACHE, task_run_name="ingest {path.name}")
     def ingest_one(con: duckdb.DuckDBPyConnection, settings: Settings, path: Path) -> IngestReport:
-        return ingest_file(con, settings, path, progress=_progress)
+        return ingest_file(con, settings, path, progress=_progress, data_docs=False)
 
     @flow(name="ingest-files", log_prints=False)
     def ingest_files(

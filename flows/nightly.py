@@ -35,7 +35,10 @@ def nightly(
 
     pending = list_pending(warehouse)
     logger.info("%d files pending in the landing folder", len(pending))
-    reports = [r for r in (ingest_one(p, warehouse) for p in pending) if r is not None]
+    # Data Docs pages are rendered once, by publish_and_summarize.
+    reports = [
+        r for r in (ingest_one(p, warehouse, data_docs=False) for p in pending) if r is not None
+    ]
     publish_files_artifact(reports)
     accepted = [r for r in reports if r.status == "accepted"]
     rejected = [r for r in reports if r.status == "rejected"]

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import shutil
 import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import duckdb
@@ -41,6 +43,7 @@ from warehouse.settings import Settings
 from warehouse.staging_merge import ensure_history_views, merge_batch
 
 TIMEZONE = ZoneInfo("Asia/Shanghai")
+log = logging.getLogger(__name__)
 # Kinds loaded first so later files can resolve their references; the rest follow KINDS order.
 KIND_ORDER = [
     "enterprises",
@@ -67,6 +70,7 @@ def ingest_file(
     load_date: date | None = None,
     progress: Progress | None = None,
     before_commit: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
+    data_docs: bool = True,
 ) -> IngestReport:
     """Validate and load one file as one batch; never half-loads.
 
@@ -74,8 +78,42 @@ def ingest_file(
     the same content twice is a 'duplicate'. Anything else that goes wrong (I/O, a crash of the
     quality gate, `before_commit` raising) propagates after rolling back: the warehouse is as it
     was, and the file stays where it is.
+
+    The GX result of a batch the quality gate judged is kept for the Data Docs
+    (expectations/gx_docs.py); with data_docs=True its page and the index are rendered now,
+    otherwise by the caller's next `update_data_docs` (once per ingest command).
     """
-    path = Path(path)
+    kept: list[Any] = []
+    report = _ingest_file(con, settings, Path(path), load_date, progress, before_commit, kept)
+    if kept and report.batch_id:
+        _keep_for_docs(settings, report, kept[-1], build=data_docs)
+    return report
+
+
+def _keep_for_docs(settings: Settings, report: IngestReport, result: Any, *, build: bool) -> None:
+    """Store the batch's GX result (and render its page): a failure here only logs a warning,
+    the verdict is already committed (ops.quality_results holds the same results)."""
+    from expectations import gx_docs
+
+    t = time.perf_counter()
+    try:
+        gx_docs.keep_result(settings, result, batch_id=report.batch_id or "")
+        if build:
+            gx_docs.update_data_docs(settings)
+    except Exception as exc:
+        log.warning("Data Docs of %s not updated: %s: %s", report.batch_id, type(exc).__name__, exc)
+    report.timings["data_docs"] = time.perf_counter() - t
+
+
+def _ingest_file(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    path: Path,
+    load_date: date | None,
+    progress: Progress | None,
+    before_commit: Callable[[duckdb.DuckDBPyConnection], None] | None,
+    kept: list[Any],
+) -> IngestReport:
     load_date = load_date or today_in_shanghai()
     started = datetime.now(UTC)
     t0 = time.perf_counter()
@@ -136,7 +174,7 @@ def ingest_file(
         if say:
             say(f"{path.name}: contract checked in {timings['contract']:.1f} s; quality gate next")
         quality, gx_rows, timings["quality"] = _quality_gate(
-            con, kind.name, loaded.table, batch_id, load_date
+            con, kind.name, loaded.table, batch_id, load_date, kept.append
         )
         _check(findings, lambda: quality, timings, None)
     except BatchRejected as rejected:
@@ -219,9 +257,15 @@ def _contract(con: duckdb.DuckDBPyConnection, kind_name: str, table: str) -> lis
 
 
 def _quality_gate(
-    con: duckdb.DuckDBPyConnection, kind_name: str, table: str, batch_id: str, load_date: date
+    con: duckdb.DuckDBPyConnection,
+    kind_name: str,
+    table: str,
+    batch_id: str,
+    load_date: date,
+    keep: Callable[[Any], None] | None = None,
 ) -> tuple[list[Finding], list[tuple], float]:
-    """GX findings as ours, the rows for ops.quality_results, and the seconds it took.
+    """GX findings as ours, the rows for ops.quality_results, and the seconds it took; `keep`
+    receives GX's own result (for the Data Docs).
 
     A QualityGateCrash propagates: a broken validator is not a verdict on the data."""
     from expectations.gx_validate import findings_to_rows, validate_batch
@@ -229,7 +273,9 @@ def _quality_gate(
     t = time.perf_counter()
     # The pandera contract has already checked every column of these rows (required, pattern,
     # enum, minimum, decimals): GX runs the batch-level suite, so no check is paid for twice.
-    results = validate_batch(con, kind_name, table, load_date=load_date, column_checks=False)
+    results = validate_batch(
+        con, kind_name, table, load_date=load_date, column_checks=False, keep=keep
+    )
     rows = findings_to_rows(batch_id, results, datetime.now(UTC))
     ours = [
         Finding(
@@ -433,11 +479,19 @@ def ingest_paths(
     on_report: Callable[[IngestReport], None] | None = None,
     progress: Progress | None = None,
 ) -> list[IngestReport]:
-    """Ingest files and folders in a deterministic order (see expand_paths), one batch each."""
+    """Ingest files and folders in a deterministic order (see expand_paths), one batch each;
+    the Data Docs are updated once at the end."""
+    from expectations.gx_docs import update_data_docs_quietly
+
     reports = []
-    for f in expand_paths(paths):
-        report = ingest_file(con, settings, f, load_date=load_date, progress=progress)
-        reports.append(report)
-        if on_report is not None:
-            on_report(report)
+    try:
+        for f in expand_paths(paths):
+            report = ingest_file(
+                con, settings, f, load_date=load_date, progress=progress, data_docs=False
+            )
+            reports.append(report)
+            if on_report is not None:
+                on_report(report)
+    finally:
+        update_data_docs_quietly(settings)
     return reports

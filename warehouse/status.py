@@ -81,4 +81,8 @@ def status_lines(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[str
             took = f", {(finished - started).total_seconds():.1f} s" if finished else ""
             for_date = f" as of {as_of}" if as_of else ""
             out.append(f"last {flow} run: {status}{for_date}, started {when}{took}")
+    from expectations.gx_docs import data_docs_index  # a path check; GX is not imported
+
+    docs = data_docs_index(settings)
+    out.append(f"data docs: {docs}" if docs else "data docs: none built yet")
     return out
