@@ -60,13 +60,33 @@ READER = textwrap.dedent(
 )
 
 
+def run_nightly(as_of: str, warehouse: Path, env: dict[str, str]) -> dict:
+    """The nightly flow in its own process, as a served deployment runs it (and with a Prefect
+    client state of its own, untouched by the other tests of this session)."""
+    code = (
+        "import json, sys; from flows.nightly import nightly; "
+        "print('RESULT ' + json.dumps(nightly(as_of=sys.argv[1], warehouse=sys.argv[2])))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, as_of, str(warehouse)],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    lines = [ln for ln in done.stdout.splitlines() if ln.startswith("RESULT ")]
+    assert done.returncode == 0 and lines, done.stderr[-3000:]
+    return json.loads(lines[-1][len("RESULT ") :])
+
+
 @pytest.mark.prefect
 def test_reader_in_a_loop_during_a_full_nightly_run(
     tmp_path: Path,
     prefect_server: Any,  # noqa: F811
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from flows.nightly import nightly
     from sampledata.generator import generate
 
     warehouse = tmp_path / "wh" / "credit.duckdb"
@@ -79,7 +99,8 @@ def test_reader_in_a_loop_during_a_full_nightly_run(
     generate(
         settings.landing / "night1", enterprises=20, declarations=3000, seed=5, as_of="2025-09-30"
     )
-    first = nightly(as_of="2025-09-30", warehouse=str(warehouse))
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PREFECT_API_URL": prefect_server.api_url}
+    first = run_nightly("2025-09-30", warehouse, env)
     assert first["accepted"] == 9 and first["rejected"] == 0 and first["enterprises"] == 20
 
     # Night 2: more files land; a reader works on the serving copy during the whole run.
@@ -96,11 +117,11 @@ def test_reader_in_a_loop_during_a_full_nightly_run(
             str(out),
             str(RULES),
         ],
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env=env,
     )
     try:
         time.sleep(0.5)  # the reader is inside the file before the run starts
-        second = nightly(as_of="2025-10-31", warehouse=str(warehouse))
+        second = run_nightly("2025-10-31", warehouse, env)
         time.sleep(0.5)
     finally:
         stop.touch()
