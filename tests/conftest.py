@@ -47,9 +47,13 @@ def warehouse(settings: Settings) -> Iterator:
     con.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def prefect_harness() -> Iterator[None]:
-    """A temporary Prefect API and database for the whole session (~10 s, once)."""
+    """A temporary Prefect API and database for one module (~10 s).
+
+    Not session-wide: its teardown drains Prefect's event and log workers, and once the real
+    local server of the orchestration tests (tests/prefect_server.py) has come and gone those
+    workers point at a dead URL and the drain never returns."""
     from prefect.testing.utilities import prefect_test_harness
 
     with prefect_test_harness():
