@@ -80,7 +80,10 @@ def _add_prefect_flag(p: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="customs-credit",
-        description="China Customs enterprise-credit pipeline: ingest, validate, evaluate.",
+        description=(
+            "China Customs enterprise-credit pipeline: ingest, validate, evaluate, publish, "
+            "report, serve."
+        ),
     )
     parser.add_argument(
         "--warehouse",
