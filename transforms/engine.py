@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 
 from transforms.rulebook import Rulebook, rulebook_for
+from warehouse import derived
 
 MODELS_DIR = Path(__file__).parent / "models"
 EXPLANATIONS = Path(__file__).parent / "explanations.toml"
@@ -162,6 +163,7 @@ def evaluate(
     started = time.perf_counter()
     book = rulebook_for(as_of, rulebook_path)
     run_id = run_id or f"local-{uuid.uuid4()}"
+    derived.ensure_in_step(con)
     bind_rulebook(con, book, as_of, run_id)
     timings = run_models(con, progress)
     duration = time.perf_counter() - started

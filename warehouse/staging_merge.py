@@ -10,16 +10,24 @@ from __future__ import annotations
 
 import duckdb
 
+from warehouse import derived
 from warehouse.contract import KINDS, Kind
 
 
 def merge_batch(con: duckdb.DuckDBPyConnection, kind: Kind, table: str, batch_id: str) -> None:
     cols = ", ".join(kind.column_names)
     match = " AND ".join(f"s.{c} = b.{c}" for c in kind.key)
-    con.execute(
-        f"INSERT INTO raw.{kind.name}_superseded SELECT s.* FROM staging.{kind.name} s "
-        f"WHERE EXISTS (SELECT 1 FROM {table} b WHERE {match})"
+    replaced = (
+        f"(SELECT s.* FROM staging.{kind.name} s "
+        f"WHERE EXISTS (SELECT 1 FROM {table} b WHERE {match}))"
     )
+    if kind.name in derived.MAINTAINED_KINDS:
+        # The rule engine's aggregates move with the rows (warehouse/derived.py), in this
+        # transaction; the replaced rows are read once for them and for the history.
+        con.execute(f"CREATE OR REPLACE TEMP TABLE replaced_rows AS {replaced}")
+        derived.maintain(con, kind.name, table, "replaced_rows", batch_id)
+        replaced = "replaced_rows"
+    con.execute(f"INSERT INTO raw.{kind.name}_superseded SELECT * FROM {replaced}")
     con.execute(f"DELETE FROM staging.{kind.name} s USING {table} b WHERE {match}")
     # Keys are unique within an accepted file (the quality gate's unique_key check).
     con.execute(
@@ -27,6 +35,7 @@ def merge_batch(con: duckdb.DuckDBPyConnection, kind: Kind, table: str, batch_id
         f"SELECT {cols}, $batch_id, source_row FROM {table}",
         {"batch_id": batch_id},
     )
+    con.execute("DROP TABLE IF EXISTS replaced_rows")
 
 
 def history_view_sql(kind: Kind) -> str:

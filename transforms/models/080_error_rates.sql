@@ -3,11 +3,11 @@
 -- Denominator: the enterprise's declarations declared in W1(T).
 CREATE OR REPLACE TEMP TABLE error_rates AS
 WITH errors AS (
-    SELECT d.consignee_code, d.declarant_code, count(*) AS n
-    FROM staging.declaration_changes ch
-    JOIN staging.declarations d USING (entry_id), ctx c
-    WHERE ch.error_recorded
-      AND ch.requested_date > c.w1_after AND ch.requested_date <= c.as_of
+    -- derived.error_changes: error-recorded changes with their declaration's owners (NULL for
+    -- orphans, which then match no enterprise)
+    SELECT ch.consignee_code, ch.declarant_code, count(*) AS n
+    FROM derived.error_changes ch, ctx c
+    WHERE ch.requested_date > c.w1_after AND ch.requested_date <= c.as_of
     GROUP BY ALL
 ),
 errors_by_owner AS (
@@ -22,7 +22,7 @@ errors_by_owner AS (
     GROUP BY ALL
 ),
 declared AS (
-    SELECT customs_code, sum(n) AS n FROM documents_by_owner WHERE in_w1 GROUP BY ALL
+    SELECT customs_code, sum(n_w1) AS n FROM documents_by_owner GROUP BY ALL
 )
 SELECT e.customs_code,
        coalesce(d.n, 0) AS declarations_w1,

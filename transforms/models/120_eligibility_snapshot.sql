@@ -19,6 +19,7 @@ lineage AS (
     FROM (
         SELECT customs_code, batch_id FROM staging.enterprises
         UNION ALL SELECT customs_code, batch_id FROM documents_by_owner
+                  GROUP BY ALL HAVING sum(n) > 0
         UNION ALL SELECT customs_code, batch_id FROM staging.cases
         UNION ALL SELECT customs_code, batch_id FROM staging.liabilities
         UNION ALL SELECT customs_code, batch_id FROM staging.certification_events
