@@ -14,6 +14,7 @@ import shutil
 import sys
 import tempfile
 import time
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -83,23 +84,31 @@ def build(con: duckdb.DuckDBPyConnection, enterprises: int, declarations: int, d
                CASE WHEN e % 3 = 0 THEN []::VARCHAR[] ELSE ['A4', 'A7'] END, ['W5'],
                NULL, 97, true, 'bench', ['bench']
         FROM range({enterprises}) a(e), range({dates}) b(d)""")
-    rules = ", ".join(f"'{r}'" for r in RULES)
-    con.execute(f"""
-        INSERT INTO marts.rule_results
-        SELECT customs_code, as_of, r,
-               CASE WHEN list_contains(blockers, r) THEN 'fail' ELSE 'pass' END,
-               NULL, NULL, NULL, 'basis', 'explanation of ' || r, '说明' || r, NULL, false,
-               'CN-282', 'bench'
-        FROM marts.eligibility_snapshot, unnest([{rules}]) u(r)""")
+    # Rule results are rendered from the engine's narrow store (the view marts.rule_results):
+    # a failing outcome per blocker, the rest plain passes, with a real rulebook's texts.
+    from transforms.engine import explanation_rows, insert_rows, record_rulebook
+    from transforms.rulebook import rulebook_for
+
+    book = rulebook_for(date(2026, 6, 30))
+    record_rulebook(con, book)
+    con.execute("DELETE FROM marts.explanation_templates")
+    insert_rows(con, "marts.explanation_templates", explanation_rows(book.rules))
     con.execute("""
-        INSERT INTO marts.enterprise_indicators
+        INSERT INTO marts.rule_outcomes
+        SELECT customs_code, as_of, r, 'fail', 'fail', NULL, NULL
+        FROM marts.eligibility_snapshot, unnest(blockers) u(r)""")
+    columns = [
+        d[0] for d in con.execute("SELECT * FROM marts.enterprise_indicators LIMIT 0").description
+    ][:27]
+    con.execute(f"""
+        INSERT INTO marts.enterprise_indicators ({", ".join(columns)})
         SELECT customs_code, as_of, 'importer_exporter', 1000, 1, 1000, 1000, 1, 1000000, 0.001,
                0, 999000, 1000, 10, 0.01, 0, 0, 0, 0, 97, 1, 1, 0, 0, 1, DATE '2025-03-01', 'bench'
         FROM marts.eligibility_snapshot""")
     con.execute(f"""
         INSERT INTO marts.evaluations
-        SELECT DATE '2026-06-30' - CAST(d AS INTEGER), 'CN-282', 'x', true, 'bench', {enterprises},
-               now(), 1.0
+        SELECT DATE '2026-06-30' - CAST(d AS INTEGER), '{book.id}', '{book.sha256}', true, 'bench',
+               {enterprises}, now(), 1.0
         FROM range({dates}) t(d)""")
 
 

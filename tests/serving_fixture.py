@@ -292,11 +292,24 @@ def insert_evaluation(con: duckdb.DuckDBPyConnection, as_of: date) -> None:
         indicators.append(_indicator_row(code, types[code], as_of, key, run_id))
     cur = con.cursor()
     cur.execute("BEGIN TRANSACTION")
-    for table in ("eligibility_snapshot", "rule_results", "enterprise_indicators", "evaluations"):
+    # Rendered rule results go where marts.rule_results (a view) reads pre-rendered rows from.
+    for table in (
+        "eligibility_snapshot",
+        "rule_results_archive",
+        "enterprise_indicators",
+        "evaluations",
+    ):
         cur.execute(f"DELETE FROM marts.{table} WHERE as_of = ?", [as_of])
     cur.executemany(f"INSERT INTO marts.eligibility_snapshot VALUES ({_q(14)})", snap)
-    cur.executemany(f"INSERT INTO marts.rule_results VALUES ({_q(14)})", results)
-    cur.executemany(f"INSERT INTO marts.enterprise_indicators VALUES ({_q(27)})", indicators)
+    cur.executemany(f"INSERT INTO marts.rule_results_archive VALUES ({_q(14)})", results)
+    first_columns = [
+        d[0] for d in cur.execute("SELECT * FROM marts.enterprise_indicators LIMIT 0").description
+    ][:27]
+    cur.fetchall()
+    cur.executemany(
+        f"INSERT INTO marts.enterprise_indicators ({', '.join(first_columns)}) VALUES ({_q(27)})",
+        indicators,
+    )
     cur.execute(
         f"INSERT INTO marts.evaluations VALUES ({_q(8)})",
         [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import time
 import tomllib
@@ -18,11 +19,12 @@ from warehouse import derived
 
 MODELS_DIR = Path(__file__).parent / "models"
 EXPLANATIONS = Path(__file__).parent / "explanations.toml"
-# Marts replaced per as_of: target table -> temp table the models leave behind.
+# Marts replaced per as_of: target table -> temp table the models leave behind, and the temp's
+# boolean column that picks the rows kept (None: all).
 MART_TABLES = {
-    "marts.eligibility_snapshot": "eligibility_snapshot",
-    "marts.rule_results": "rule_results",
-    "marts.enterprise_indicators": "enterprise_indicators",
+    "marts.eligibility_snapshot": ("eligibility_snapshot", None),
+    "marts.rule_outcomes": ("rule_outcomes", "stored"),
+    "marts.enterprise_indicators": ("enterprise_indicators", None),
 }
 
 log = logging.getLogger(__name__)
@@ -54,30 +56,64 @@ def _sql_literal(value: object) -> str:
     raise TypeError(f"unsupported rulebook value {value!r}")
 
 
+def _quoted(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
 def bind_rulebook(
     con: duckdb.DuckDBPyConnection, book: Rulebook, as_of: dt.date, run_id: str
 ) -> None:
     """Expose T, the run and every parameter to the SQL models as DuckDB variables."""
-    for name, param in book.params.items():
-        con.execute(f"SET VARIABLE {name} = {_sql_literal(param.value)}")
-    con.execute(f"SET VARIABLE as_of = {_sql_literal(as_of)}")
-    con.execute("SET VARIABLE run_id = ?", [run_id])
-    con.execute("SET VARIABLE rulebook_id = ?", [book.id])
-    con.execute(f"SET VARIABLE rulebook_provisional = {_sql_literal(book.provisional)}")
+    settings = [(name, _sql_literal(param.value)) for name, param in book.params.items()]
+    settings += [
+        ("as_of", _sql_literal(as_of)),
+        ("run_id", _quoted(run_id)),
+        ("rulebook_id", _quoted(book.id)),
+        ("rulebook_provisional", _sql_literal(book.provisional)),
+    ]
+    # one round trip: a statement each costs ~0.4 ms, and there are 40
+    con.execute(";\n".join(f"SET VARIABLE {name} = {value}" for name, value in settings))
+
+
+def _parameter_text(value: object) -> str:
+    """A parameter as the rule_results view reads it back (numbers cast to DECIMAL there)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) -> None:
+    """Many small rows in one statement (executemany costs a round trip per row)."""
+    if not rows:
+        return
+    marks = "(" + ", ".join("?" * len(rows[0])) + ")"
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE rulebook_rules "
-        "(rule_id VARCHAR, basis VARCHAR, provisional BOOLEAN)"
+        f"INSERT INTO {table} VALUES " + ", ".join([marks] * len(rows)),
+        [v for row in rows for v in row],
     )
-    con.executemany(
-        "INSERT INTO rulebook_rules VALUES (?, ?, ?)",
-        [(r.rule_id, r.basis, book.rule_provisional(r.rule_id)) for r in book.rules.values()],
+
+
+def record_rulebook(con: duckdb.DuckDBPyConnection, book: Rulebook) -> None:
+    """The rulebook's rules and parameters, once per content (sha256), for rule_results."""
+    known = con.execute(
+        "SELECT count(*) FROM marts.rulebook_rules WHERE rulebook_sha256 = ?", [book.sha256]
+    ).fetchall()[0][0]
+    if known:
+        return
+    insert_rows(
+        con,
+        "marts.rulebook_rules",
+        [
+            (book.sha256, book.id, r.rule_id, r.basis, book.rule_provisional(r.rule_id))
+            for r in book.rules.values()
+        ],
     )
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE explanation_templates "
-        "(rule_id VARCHAR, variant VARCHAR, en VARCHAR, zh VARCHAR)"
-    )
-    con.executemany(
-        "INSERT INTO explanation_templates VALUES (?, ?, ?, ?)", explanation_rows(book.rules)
+    insert_rows(
+        con,
+        "marts.rulebook_parameters",
+        [(book.sha256, name, _parameter_text(p.value)) for name, p in book.params.items()],
     )
 
 
@@ -112,14 +148,18 @@ def run_models(
     return timings
 
 
-def _columns(con: duckdb.DuckDBPyConnection, qualified: str) -> list[str]:
-    schema, table = qualified.split(".")
-    rows = con.execute(
-        "SELECT column_name FROM information_schema.columns "
-        "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
-        [schema, table],
-    ).fetchall()
-    return [r[0] for r in rows]
+@functools.cache
+def _insert_select(target_columns: tuple[str, ...], temp_columns: tuple[str, ...]) -> str:
+    """The target's columns from the temp table; run-level ones (as_of, run_id) from variables."""
+    present = set(temp_columns)
+    return ", ".join(c if c in present else f"getvariable('{c}') AS {c}" for c in target_columns)
+
+
+def _column_names(con: duckdb.DuckDBPyConnection, relation: str) -> tuple[str, ...]:
+    cursor = con.execute(f"SELECT * FROM {relation} LIMIT 0")
+    names = tuple(d[0] for d in cursor.description)
+    cursor.fetchall()
+    return names
 
 
 def write_marts(
@@ -128,13 +168,15 @@ def write_marts(
     """Replace T's rows of every mart in one transaction; other dates stay as history."""
     con.execute("BEGIN TRANSACTION")
     try:
-        for target, temp in MART_TABLES.items():
-            temp_cols = set(_temp_columns(con, temp))
-            select = ", ".join(
-                c if c in temp_cols else f"getvariable('{c}') AS {c}" for c in _columns(con, target)
-            )
+        for target, (temp, kept) in MART_TABLES.items():
+            select = _insert_select(_column_names(con, target), _column_names(con, temp))
+            where = f" WHERE {kept}" if kept else ""
             con.execute(f"DELETE FROM {target} WHERE as_of = ?", [as_of])
-            con.execute(f"INSERT INTO {target} BY NAME SELECT {select} FROM {temp}")
+            con.execute(f"INSERT INTO {target} BY NAME SELECT {select} FROM {temp}{where}")
+        con.execute("DELETE FROM marts.rule_results_archive WHERE as_of = ?", [as_of])
+        record_rulebook(con, book)
+        con.execute("DELETE FROM marts.explanation_templates")
+        insert_rows(con, "marts.explanation_templates", explanation_rows(book.rules))
         con.execute("DELETE FROM marts.evaluations WHERE as_of = ?", [as_of])
         con.execute(
             "INSERT INTO marts.evaluations VALUES (?, ?, ?, ?, ?, "
@@ -145,10 +187,6 @@ def write_marts(
     except BaseException:
         con.execute("ROLLBACK")
         raise
-
-
-def _temp_columns(con: duckdb.DuckDBPyConnection, temp: str) -> list[str]:
-    return [r[0] for r in con.execute(f"DESCRIBE {temp}").fetchall()]
 
 
 def evaluate(
@@ -168,14 +206,12 @@ def evaluate(
     timings = run_models(con, progress)
     duration = time.perf_counter() - started
     write_marts(con, book, as_of, run_id, duration)
-    levels = dict(
-        con.execute(
-            "SELECT assessed_level, count(*) FROM eligibility_snapshot GROUP BY 1 ORDER BY 1"
-        ).fetchall()
-    )
-    ready = con.execute(
-        "SELECT count(*) FROM eligibility_snapshot WHERE advanced_ready"
-    ).fetchall()[0][0]
+    counted = con.execute(
+        "SELECT assessed_level, count(*), count(*) FILTER (advanced_ready) "
+        "FROM eligibility_snapshot GROUP BY 1 ORDER BY 1"
+    ).fetchall()
+    levels = {level: n for level, n, _ in counted}
+    ready = sum(r for _, _, r in counted)
     return EvaluationResult(
         as_of=as_of,
         rulebook=book.id,

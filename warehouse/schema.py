@@ -9,6 +9,7 @@ import duckdb
 from warehouse.contract import KINDS, Kind
 
 DDL_DIR = Path(__file__).parent / "ddl"
+MART_VIEWS_DIR = Path(__file__).parent / "views" / "marts"
 LINEAGE_COLUMNS = "batch_id VARCHAR NOT NULL, source_row BIGINT NOT NULL"
 
 
@@ -36,6 +37,10 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
             f"SELECT * FROM staging.{kind.name} UNION ALL "
             f"SELECT * FROM raw.{kind.name}_superseded"
         )
+    _migrate_rule_results_table(con)
+    # Views over the marts: replaced every time, so they follow the code.
+    for view in sorted(MART_VIEWS_DIR.glob("*.sql")):
+        con.execute(view.read_text(encoding="utf-8"))
 
 
 def _migrate_raw_table(con: duckdb.DuckDBPyConnection, kind: Kind) -> None:
@@ -52,3 +57,15 @@ def _migrate_raw_table(con: duckdb.DuckDBPyConnection, kind: Kind) -> None:
         f"ANTI JOIN staging.{kind.name} s USING (batch_id, source_row)"
     )
     con.execute(f"DROP TABLE raw.{kind.name}")
+
+
+def _migrate_rule_results_table(con: duckdb.DuckDBPyConnection) -> None:
+    """Warehouses from before rule_results became a view: their rendered rows are archived."""
+    found = con.execute(
+        "SELECT table_type FROM information_schema.tables "
+        "WHERE table_schema = 'marts' AND table_name = 'rule_results'"
+    ).fetchall()
+    if not found or found[0][0] != "BASE TABLE":
+        return
+    con.execute("INSERT INTO marts.rule_results_archive BY NAME SELECT * FROM marts.rule_results")
+    con.execute("DROP TABLE marts.rule_results")

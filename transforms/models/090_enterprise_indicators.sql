@@ -28,7 +28,7 @@ open_cases AS (
     GROUP BY ALL
 ),
 base AS (
-    SELECT e.customs_code, e.enterprise_type,
+    SELECT e.customs_code, e.enterprise_type, e.recorded_level,
            coalesce(dy.docs, 0) AS docs_py,
            coalesce(w1.n, 0) AS n,
            CAST(coalesce(w1.f, 0) AS DECIMAL(18,2)) AS f,
@@ -42,7 +42,7 @@ base AS (
     LEFT JOIN documents_per_year dy ON dy.customs_code = e.customs_code AND dy.yr = c.py_year
     LEFT JOIN w1 ON w1.customs_code = e.customs_code
 )
-SELECT b.customs_code, c.as_of, b.enterprise_type, b.docs_py,
+SELECT b.customs_code, c.as_of, b.enterprise_type, b.recorded_level, b.docs_py,
        b.n AS counted_penalties, b.f AS counted_fines_cny,
        CAST(b.max_fine AS DECIMAL(18,2)) AS max_single_fine_cny,
        CAST(b.ratio * b.docs_py AS DOUBLE) AS dishonest_count_limit,
@@ -60,10 +60,12 @@ SELECT b.customs_code, c.as_of, b.enterprise_type, b.docs_py,
        s.score, s.basically_meets AS score_basically_meets, s.fails AS score_fails,
        s.bonus AS score_bonus, s.pending AS pending_items,
        s.ic_ts_basically_meets, s.latest_assessment_date, s.items_to_fix,
+       ef.* EXCLUDE (customs_code),
        b.ratio, b.amount
 FROM base b
 CROSS JOIN ctx c
 LEFT JOIN error_rates er USING (customs_code)
 LEFT JOIN liab li USING (customs_code)
 LEFT JOIN open_cases oc USING (customs_code)
-LEFT JOIN assessment_scores s USING (customs_code);
+LEFT JOIN assessment_scores s USING (customs_code)
+LEFT JOIN enterprise_facts ef USING (customs_code);

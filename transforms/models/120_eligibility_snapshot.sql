@@ -11,7 +11,7 @@ WITH per_enterprise AS (
            count(*) FILTER (rule_id LIKE 'A%' AND status = 'fail' AND expiry_date IS NULL)
                AS blockers_without_expiry,
            max(expiry_date) FILTER (rule_id LIKE 'A%' AND status = 'fail') AS latest_expiry
-    FROM rule_results
+    FROM rule_outcomes
     GROUP BY customs_code
 ),
 lineage AS (

@@ -18,19 +18,59 @@ CREATE TABLE IF NOT EXISTS marts.eligibility_snapshot (
     batch_ids                 VARCHAR[] NOT NULL
 );
 
-CREATE TABLE IF NOT EXISTS marts.rule_results (
+-- Every rule's outcome per enterprise and as_of that is not a plain pass (status and variant
+-- 'pass', no dates): the engine's narrow record, ~1/4 of the rows at 5,000 enterprises; the view
+-- marts.rule_results (warehouse/views/marts/rule_results.sql) renders it with what was measured,
+-- the limit, the legal basis and the explanations.
+CREATE TABLE IF NOT EXISTS marts.rule_outcomes (
+    customs_code     VARCHAR NOT NULL,
+    as_of            DATE NOT NULL,
+    rule_id          VARCHAR NOT NULL,
+    status           VARCHAR NOT NULL,    -- pass | fail | warn | n_a
+    variant          VARCHAR NOT NULL,    -- picks the explanation (explanation_templates)
+    expiry_date      DATE,                -- when a failing rule stops failing if nothing new happens
+    last_breach_date DATE                 -- D rules: the (projected) last breach day L; A1: latest L
+);
+
+-- The rulebooks evaluations used, by content (a user's copy may reuse an id): legal basis and
+-- provisional flag per rule, parameter values as text.
+CREATE TABLE IF NOT EXISTS marts.rulebook_rules (
+    rulebook_sha256 VARCHAR NOT NULL,
+    rulebook        VARCHAR NOT NULL,
+    rule_id         VARCHAR NOT NULL,
+    basis           VARCHAR NOT NULL,
+    provisional     BOOLEAN NOT NULL      -- a parameter this rule uses is provisional
+);
+CREATE TABLE IF NOT EXISTS marts.rulebook_parameters (
+    rulebook_sha256 VARCHAR NOT NULL,
+    name            VARCHAR NOT NULL,
+    value           VARCHAR NOT NULL
+);
+
+-- Explanation templates per rule and variant (transforms/explanations.toml, '*' fallbacks
+-- expanded), replaced by every evaluation.
+CREATE TABLE IF NOT EXISTS marts.explanation_templates (
+    rule_id VARCHAR NOT NULL,
+    variant VARCHAR NOT NULL,
+    en      VARCHAR NOT NULL,
+    zh      VARCHAR NOT NULL
+);
+
+-- rule_results rows written by engines that stored them rendered (moved here by the schema
+-- migration; an as_of evaluated again leaves it).
+CREATE TABLE IF NOT EXISTS marts.rule_results_archive (
     customs_code   VARCHAR NOT NULL,
     as_of          DATE NOT NULL,
     rule_id        VARCHAR NOT NULL,
-    status         VARCHAR NOT NULL,      -- pass | fail | warn | n_a
-    value          VARCHAR,               -- the measured quantity, readable
-    threshold      VARCHAR,               -- the limit it was compared with, readable
-    expiry_date    DATE,                  -- when a failing rule stops failing if nothing new happens
-    basis          VARCHAR NOT NULL,      -- legal basis
+    status         VARCHAR NOT NULL,
+    value          VARCHAR,
+    threshold      VARCHAR,
+    expiry_date    DATE,
+    basis          VARCHAR NOT NULL,
     explanation_en VARCHAR NOT NULL,
     explanation_zh VARCHAR NOT NULL,
-    last_breach_date DATE,                -- D rules: the (projected) last breach day L
-    provisional    BOOLEAN NOT NULL,      -- a parameter this rule used is provisional
+    last_breach_date DATE,
+    provisional    BOOLEAN NOT NULL,
     rulebook       VARCHAR NOT NULL,
     run_id         VARCHAR NOT NULL
 );
@@ -64,6 +104,24 @@ CREATE TABLE IF NOT EXISTS marts.enterprise_indicators (
     latest_assessment_date DATE,
     run_id                VARCHAR NOT NULL
 );
+-- What the A and W rules measured (added after the first release; rule_results renders them).
+ALTER TABLE marts.enterprise_indicators ADD COLUMN IF NOT EXISTS recorded_level VARCHAR;
+ALTER TABLE marts.enterprise_indicators ADD COLUMN IF NOT EXISTS arrears_count BIGINT;
+ALTER TABLE marts.enterprise_indicators ADD COLUMN IF NOT EXISTS open_case_ids VARCHAR[];
+ALTER TABLE marts.enterprise_indicators ADD COLUMN IF NOT EXISTS items_to_fix VARCHAR[];
+ALTER TABLE marts.enterprise_indicators ADD COLUMN IF NOT EXISTS breaches BIGINT;              -- D rules breached in the lookback
+ALTER TABLE marts.enterprise_indicators ADD COLUMN IF NOT EXISTS latest_breach_date DATE;       -- latest (projected) L
+ALTER TABLE marts.enterprise_indicators ADD COLUMN IF NOT EXISTS latest_breach_rule VARCHAR;
+ALTER TABLE marts.enterprise_indicators ADD COLUMN IF NOT EXISTS breach_unpaid BOOLEAN;        -- a D5/D6 breach held by unpaid amounts
+ALTER TABLE marts.enterprise_indicators ADD COLUMN IF NOT EXISTS upgrade_bar_ends DATE;         -- A1 lifts (L + repair + bar years)
+ALTER TABLE marts.enterprise_indicators ADD COLUMN IF NOT EXISTS cooldown_event VARCHAR;        -- A2
+ALTER TABLE marts.enterprise_indicators ADD COLUMN IF NOT EXISTS cooldown_event_date DATE;
+ALTER TABLE marts.enterprise_indicators ADD COLUMN IF NOT EXISTS financial_years BIGINT;        -- A5
+ALTER TABLE marts.enterprise_indicators ADD COLUMN IF NOT EXISTS leverage_all_high BOOLEAN;
+ALTER TABLE marts.enterprise_indicators ADD COLUMN IF NOT EXISTS leverage_ratios STRUCT(fiscal_year INTEGER, ratio DOUBLE)[];
+ALTER TABLE marts.enterprise_indicators ADD COLUMN IF NOT EXISTS review_date DATE;              -- W3
+ALTER TABLE marts.enterprise_indicators ADD COLUMN IF NOT EXISTS late_filings BIGINT;          -- W4
+ALTER TABLE marts.enterprise_indicators ADD COLUMN IF NOT EXISTS unfiled_filings BIGINT;
 
 -- One row per evaluation: which rulebook, when, how long.
 CREATE TABLE IF NOT EXISTS marts.evaluations (
