@@ -2,16 +2,25 @@
 -- (a decision, a penalty leaving W1, 1 January for docs), held until the next such day.
 CREATE OR REPLACE TEMP TABLE penalty_days AS
 WITH penalised AS (
-    SELECT DISTINCT p.customs_code, e.enterprise_type
-    FROM counted_penalties p JOIN ent e USING (customs_code)
+    -- D3 and D4 both need F > the type's amount on some day, and F on any day of the lookback is
+    -- at most the fines decided from a year before it to T: enterprises below that cannot hold
+    SELECT p.customs_code, e.enterprise_type
+    FROM counted_penalties p JOIN ent e USING (customs_code), ctx c
+    WHERE p.decided_date >= add_years(c.lookback_start, -1) - 1 AND p.decided_date <= c.as_of
+    GROUP BY ALL
+    HAVING sum(p.fine) > CASE e.enterprise_type
+                             WHEN 'importer_exporter' THEN param('d3_fine_amount')
+                             WHEN 'customs_broker' THEN param('d4_fine_amount') END
 ),
 change_days AS (
     SELECT pe.customs_code, c.lookback_start AS d FROM penalised pe, ctx c
     UNION
-    SELECT p.customs_code, p.decided_date FROM counted_penalties p, ctx c
+    SELECT p.customs_code, p.decided_date
+    FROM counted_penalties p SEMI JOIN penalised USING (customs_code), ctx c
     WHERE p.decided_date BETWEEN c.lookback_start AND c.as_of
     UNION
-    SELECT p.customs_code, p.exit_date FROM counted_penalties p, ctx c
+    SELECT p.customs_code, p.exit_date
+    FROM counted_penalties p SEMI JOIN penalised USING (customs_code), ctx c
     WHERE p.exit_date BETWEEN c.lookback_start AND c.as_of
     UNION
     SELECT pe.customs_code, make_date(CAST(y.y AS INTEGER), 1, 1)

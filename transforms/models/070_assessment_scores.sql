@@ -2,11 +2,14 @@
 -- Scored modules are all but 'additional'; additional items only add a capped bonus.
 CREATE OR REPLACE TEMP TABLE assessment_scores AS
 WITH latest AS (
-    SELECT a.*
+    -- (customs_code, item_code, assessed_date) is the key: one latest row per item
+    SELECT a.customs_code, a.item_code,
+           max(a.assessed_date) AS assessed_date,
+           arg_max(a.module, a.assessed_date) AS module,
+           arg_max(a.result, a.assessed_date) AS result
     FROM staging.control_assessments a JOIN ent USING (customs_code), ctx c
     WHERE a.assessed_date <= c.as_of
-    QUALIFY row_number() OVER (PARTITION BY a.customs_code, a.item_code
-                               ORDER BY a.assessed_date DESC) = 1
+    GROUP BY a.customs_code, a.item_code
 ),
 counts AS (
     SELECT customs_code,

@@ -29,9 +29,10 @@ a5 AS (
            count(*) AS financial_years,
            bool_and(f.total_liabilities / f.total_assets > param('a5_leverage_limit'))
                AS leverage_all_high,
-           list({'fiscal_year': f.fiscal_year,
-                 'ratio': CAST(f.total_liabilities / f.total_assets AS DOUBLE)}
-                ORDER BY f.fiscal_year) AS leverage_ratios
+           -- sorted by fiscal_year, the struct's first field
+           list_sort(list({'fiscal_year': f.fiscal_year,
+                           'ratio': CAST(f.total_liabilities / f.total_assets AS DOUBLE)}))
+               AS leverage_ratios
     FROM staging.financials f, ctx c
     WHERE f.fiscal_year BETWEEN year(c.as_of) - param('a5_years') AND year(c.as_of) - 1
     GROUP BY ALL

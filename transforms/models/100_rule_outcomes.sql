@@ -2,12 +2,10 @@
 -- the expiry date (a failing rule's day it stops failing if nothing new happens; NULL when only an
 -- action ends it) and, for D rules, the (projected) last breach day L. Narrow on purpose: what was
 -- measured lives in enterprise_indicators, and the view marts.rule_results renders value,
--- threshold, basis and explanations from both when read. `stored`: what marts.rule_outcomes keeps
--- (a plain pass, with no date to tell, is what the view assumes for a rule with no row).
+-- threshold, basis and explanations from both when read. Only what is not a plain pass is kept:
+-- a plain pass with no date to tell is what the view (and the snapshot) assume for a missing row.
 CREATE OR REPLACE TEMP TABLE rule_outcomes AS
-SELECT *,
-       NOT (status = 'pass' AND variant = 'pass' AND expiry_date IS NULL
-            AND last_breach_date IS NULL) AS stored
+SELECT *
 FROM (
 WITH d_rules AS (
     SELECT * FROM (VALUES ('D1'), ('D2'), ('D3'), ('D4'), ('D5'), ('D6'), ('D7'), ('D8')) r(rule_id)
@@ -132,4 +130,6 @@ SELECT customs_code, 'W5',
        CASE WHEN getvariable('rulebook_provisional') THEN 'warn' ELSE 'pass' END,
        CASE WHEN getvariable('rulebook_provisional') THEN 'warn' ELSE 'pass' END, NULL, NULL
 FROM judged
-);
+)
+WHERE NOT (status = 'pass' AND variant = 'pass' AND expiry_date IS NULL
+           AND last_breach_date IS NULL);

@@ -1,4 +1,5 @@
--- The eligibility snapshot: one row per enterprise at T.
+-- The eligibility snapshot: one row per enterprise at T (rule_outcomes holds what is not a plain
+-- pass; an enterprise with none passes every rule).
 CREATE OR REPLACE TEMP TABLE eligibility_snapshot AS
 WITH per_enterprise AS (
     SELECT customs_code,
@@ -15,8 +16,8 @@ WITH per_enterprise AS (
     GROUP BY customs_code
 ),
 lineage AS (
-    SELECT customs_code, list(DISTINCT batch_id ORDER BY batch_id) AS batch_ids
-    FROM (
+    SELECT customs_code, list(batch_id ORDER BY batch_id) AS batch_ids
+    FROM (SELECT DISTINCT * FROM (
         SELECT customs_code, batch_id FROM staging.enterprises
         UNION ALL SELECT customs_code, batch_id FROM documents_by_owner
                   GROUP BY ALL HAVING sum(n) > 0
@@ -26,7 +27,7 @@ lineage AS (
         UNION ALL SELECT customs_code, batch_id FROM staging.filings
         UNION ALL SELECT customs_code, batch_id FROM staging.control_assessments
         UNION ALL SELECT customs_code, batch_id FROM staging.financials
-    )
+    ))
     GROUP BY customs_code
 )
 SELECT e.customs_code,
@@ -37,11 +38,11 @@ SELECT e.customs_code,
             WHEN p.dishonest_rule THEN 'dishonest'
             WHEN e.recorded_level IN ('advanced', 'certified') THEN e.recorded_level
             ELSE 'regular' END AS assessed_level,
-       p.dishonest_rule AS dishonest,
-       len(p.blockers) = 0 AS advanced_ready,
-       p.blockers,
-       p.warnings,
-       CASE WHEN len(p.blockers) = 0 THEN c.as_of
+       coalesce(p.dishonest_rule, false) AS dishonest,
+       coalesce(len(p.blockers), 0) = 0 AS advanced_ready,
+       coalesce(p.blockers, []) AS blockers,
+       coalesce(p.warnings, []) AS warnings,
+       CASE WHEN coalesce(len(p.blockers), 0) = 0 THEN c.as_of
             WHEN p.blockers_without_expiry = 0 THEN p.latest_expiry END
            AS earliest_application_date,
        i.score,
@@ -50,6 +51,6 @@ SELECT e.customs_code,
        coalesce(l.batch_ids, []) AS batch_ids
 FROM ent e
 CROSS JOIN ctx c
-JOIN per_enterprise p USING (customs_code)
+LEFT JOIN per_enterprise p USING (customs_code)
 JOIN enterprise_indicators i USING (customs_code)
 LEFT JOIN lineage l USING (customs_code);
