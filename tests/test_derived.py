@@ -22,17 +22,17 @@ ORPHAN = "220120241000000009"  # a change lands before its declaration
 
 def per_day_from_derived(con: duckdb.DuckDBPyConnection) -> list[tuple]:
     return con.sql(
-        "SELECT consignee_code, declarant_code, doc_kind, batch_id, "
+        "SELECT consignee_code, declarant_code, batch_id, "
         "       month + CAST(k - 1 AS INTEGER) AS day, sum(v) AS n "
         "FROM (SELECT *, unnest(days) AS v, generate_subscripts(days, 1) AS k "
-        "      FROM derived.declaration_counts) "
+        "      FROM derived.declaration_months) "
         "GROUP BY ALL HAVING sum(v) <> 0 ORDER BY ALL"
     ).fetchall()
 
 
 def per_day_from_staging(con: duckdb.DuckDBPyConnection) -> list[tuple]:
     return con.sql(
-        "SELECT consignee_code, declarant_code, doc_kind, batch_id, declare_date, count(*) "
+        "SELECT consignee_code, declarant_code, batch_id, declare_date, count(*) "
         "FROM staging.declarations GROUP BY ALL ORDER BY ALL"
     ).fetchall()
 
@@ -47,12 +47,22 @@ def error_changes_from_staging(con: duckdb.DuckDBPyConnection) -> list[tuple]:
 
 def assert_in_step(con: duckdb.DuckDBPyConnection) -> None:
     assert per_day_from_derived(con) == per_day_from_staging(con)
+    assert (
+        con.sql(
+            "SELECT consignee_code, declarant_code, year, batch_id, sum(n) "
+            "FROM derived.declaration_years GROUP BY ALL HAVING sum(n) <> 0 ORDER BY ALL"
+        ).fetchall()
+        == con.sql(
+            "SELECT consignee_code, declarant_code, year(declare_date), batch_id, count(*) "
+            "FROM staging.declarations GROUP BY ALL ORDER BY ALL"
+        ).fetchall()
+    )
     assert con.sql(
         "SELECT * FROM derived.error_changes ORDER BY ALL"
     ).fetchall() == error_changes_from_staging(con)
     # group totals agree with their days
     assert con.sql(
-        "SELECT count(*) FROM derived.declaration_counts WHERE n <> list_sum(days)"
+        "SELECT count(*) FROM derived.declaration_months WHERE n <> list_sum(days)"
     ).fetchall() == [(0,)]
     assert derived.in_step(con)
 
@@ -101,7 +111,7 @@ def test_merges_keep_counts_and_change_owners_in_step(warehouse, settings, tmp_p
     ).fetchall() == [("X1", "11000000B2"), ("X2", "1100000001")]
     # the replaced row left the first batch's count: that batch now holds DECL_2 and DECL_3 only
     assert con.sql(
-        f"SELECT sum(n) FROM derived.declaration_counts WHERE batch_id = '{first_batch}'"
+        f"SELECT sum(n) FROM derived.declaration_years WHERE batch_id = '{first_batch}'"
     ).fetchall() == [(2,)]
 
     # changes again: X1 is no longer an error, X3 now is
@@ -147,3 +157,12 @@ def test_rows_written_into_staging_directly_are_caught_and_rebuilt(warehouse, se
     assert derived.ensure_in_step(con) is True
     assert_in_step(con)
     assert derived.ensure_in_step(con) is False
+
+
+def test_every_declaration_kind_the_contract_admits_is_a_document():
+    """derived counts every declaration: right only while the contract admits no other kind
+    (credit-rules.md: docs are declarations of kind entry, filing_list or manifest)."""
+    from warehouse.contract import KINDS
+
+    doc_kind = next(c for c in KINDS["declarations"].columns if c.name == "doc_kind")
+    assert set(doc_kind.values) == {"entry", "filing_list", "manifest"}

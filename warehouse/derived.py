@@ -29,13 +29,11 @@ def maintain(
 ) -> None:
     """Apply one batch: `batch` holds its rows, `replaced` the staging rows they replace."""
     if kind == "declarations":
-        con.execute(
-            "INSERT INTO derived.declaration_counts "
-            + _sql("declaration_counts", rows=replaced, batch_id="batch_id", sign="-1")
-        )
-        con.execute(
-            "INSERT INTO derived.declaration_counts "
-            + _sql("declaration_counts", rows=batch, batch_id="$batch_id", sign="1"),
+        _add_declaration_counts(
+            con,
+            _sql("declaration_months", rows=replaced, batch_id="batch_id", sign="-1")
+            + " UNION ALL "
+            + _sql("declaration_months", rows=batch, batch_id="$batch_id", sign="1"),
             {"batch_id": batch_id},
         )
         # changes already on record follow their declaration's (new) owner
@@ -51,12 +49,26 @@ def maintain(
         con.execute("INSERT INTO derived.error_changes " + _sql("error_changes", rows=batch))
 
 
-def rebuild(con: duckdb.DuckDBPyConnection) -> None:
-    """Recompute both tables from staging, in the caller's transaction if it has one."""
-    con.execute("DELETE FROM derived.declaration_counts")
+def _add_declaration_counts(
+    con: duckdb.DuckDBPyConnection, months_sql: str, params: dict[str, str] | None = None
+) -> None:
+    """Append monthly counts (a query) and their yearly totals."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE declaration_delta AS {months_sql}", params or {})
+    con.execute("INSERT INTO derived.declaration_months SELECT * FROM declaration_delta")
     con.execute(
-        "INSERT INTO derived.declaration_counts "
-        + _sql("declaration_counts", rows="staging.declarations", batch_id="batch_id", sign="1")
+        "INSERT INTO derived.declaration_years "
+        + _sql("declaration_years", months="declaration_delta")
+    )
+    con.execute("DROP TABLE declaration_delta")
+
+
+def rebuild(con: duckdb.DuckDBPyConnection) -> None:
+    """Recompute every table from staging, in the caller's transaction if it has one."""
+    con.execute("DELETE FROM derived.declaration_months")
+    con.execute("DELETE FROM derived.declaration_years")
+    _add_declaration_counts(
+        con,
+        _sql("declaration_months", rows="staging.declarations", batch_id="batch_id", sign="1"),
     )
     con.execute("DELETE FROM derived.error_changes")
     con.execute(
@@ -68,13 +80,14 @@ def rebuild(con: duckdb.DuckDBPyConnection) -> None:
 def in_step(con: duckdb.DuckDBPyConnection) -> bool:
     """Do the aggregates count exactly the rows staging holds? (Catches rows that reached
     staging without the merge; the merge itself keeps them in step.)"""
-    declarations, counted, changes, errors = con.execute(
+    declarations, by_month, by_year, changes, errors = con.execute(
         "SELECT (SELECT count(*) FROM staging.declarations), "
-        "(SELECT coalesce(sum(n), 0) FROM derived.declaration_counts), "
+        "(SELECT coalesce(sum(n), 0) FROM derived.declaration_months), "
+        "(SELECT coalesce(sum(n), 0) FROM derived.declaration_years), "
         "(SELECT count(*) FILTER (error_recorded) FROM staging.declaration_changes), "
         "(SELECT count(*) FROM derived.error_changes)"
     ).fetchall()[0]
-    return declarations == counted and changes == errors
+    return declarations == by_month == by_year and changes == errors
 
 
 def ensure_in_step(con: duckdb.DuckDBPyConnection) -> bool:

@@ -22,7 +22,7 @@ errors_by_owner AS (
     GROUP BY ALL
 ),
 declared AS (
-    SELECT customs_code, sum(n_w1) AS n FROM documents_by_owner GROUP BY ALL
+    SELECT customs_code, n FROM declared_in_w1
 )
 SELECT e.customs_code,
        coalesce(d.n, 0) AS declarations_w1,

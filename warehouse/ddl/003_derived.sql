@@ -6,14 +6,22 @@ CREATE SCHEMA IF NOT EXISTS derived;
 
 -- Signed declaration counts: a batch adds its rows' counts and subtracts those of the rows it
 -- replaces (under their own batch_id), so sum(n) per group is the count of current staging rows.
-CREATE TABLE IF NOT EXISTS derived.declaration_counts (
+-- By month, with a count per day for W1's edge months; and by year, for docs of PY(d).
+DROP TABLE IF EXISTS derived.declaration_counts;  -- the first shape (rebuilt from staging)
+CREATE TABLE IF NOT EXISTS derived.declaration_months (
     consignee_code VARCHAR,
     declarant_code VARCHAR,
-    doc_kind       VARCHAR,
     month          DATE NOT NULL,         -- first day of the declare_date's month
     batch_id       VARCHAR NOT NULL,      -- the batch the counted rows came from
     n              BIGINT NOT NULL,
     days           INTEGER[] NOT NULL     -- days[k]: rows declared on day k of the month (31 slots)
+);
+CREATE TABLE IF NOT EXISTS derived.declaration_years (
+    consignee_code VARCHAR,
+    declarant_code VARCHAR,
+    year           INTEGER NOT NULL,
+    batch_id       VARCHAR NOT NULL,
+    n              BIGINT NOT NULL
 );
 
 -- Error-recorded declaration changes with the owner of their declaration, resolved when either
