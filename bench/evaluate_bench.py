@@ -176,6 +176,7 @@ def main(argv: list[str] | None = None) -> None:
             print(
                 f"{r['declarations']:>13,} {r['floor_s']:>8.3f} {r['evaluate_s']:>11.3f} "
                 f"{r['ratio']:>6.2f} {r['publish_s']:>10.3f}  "
+                f"derived rebuild {r['aggregates_s']:.2f} s (ingest's share) "
                 f"levels={r['levels']} ready={r['ready']} "
                 f"slowest={[(m, round(s, 3)) for m, s in r['slowest_models']]}"
             )
