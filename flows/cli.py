@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 
 from warehouse.errors import UserError
@@ -77,7 +77,9 @@ def _add_prefect_flag(p: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(wanted: Collection[str] | None = None) -> argparse.ArgumentParser:
+    """The CLI's parser. The arguments of the EXTRA_COMMANDS come from modules that import
+    DuckDB and more: only those in `wanted` (None: all) are loaded, so `--help` stays fast."""
     parser = argparse.ArgumentParser(
         prog="customs-credit",
         description=(
@@ -134,7 +136,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     for name, module, help_text in EXTRA_COMMANDS:
         p = sub.add_parser(name, help=help_text)
-        _register_extra(p, module)
+        if wanted is None or name in wanted:
+            _register_extra(p, module)
     return parser
 
 
@@ -157,7 +160,9 @@ def _register_extra(p: argparse.ArgumentParser, module: str) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     force_offline()
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    extra = {name for name, _, _ in EXTRA_COMMANDS}
+    args = build_parser(wanted=extra.intersection(argv)).parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
     try:
         return func(args)
