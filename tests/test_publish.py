@@ -42,10 +42,22 @@ def test_publish_writes_a_version_and_switches_to_it(settings: Settings) -> None
     assert result.rows["rule_results"] == 15 * len(RULE_IDS)
     assert result.rows["evaluations"] == 3
     assert result.rows["control_assessments"] == 100
-    files = sorted(p.name for p in result.version_dir.iterdir())
-    assert files == sorted([ds.file_name for ds in DATASETS] + ["manifest.json", "views.sql"])
+    files = sorted(str(p.relative_to(result.version_dir)) for p in result.version_dir.rglob("*"))
+    by_as_of = [ds.name for ds in DATASETS if ds.by_as_of]
+    assert by_as_of == ["eligibility_snapshot", "rule_results", "enterprise_indicators"]
+    days = ["2026-06-28", "2026-06-29", "2026-06-30"]
+    assert files == sorted(
+        [ds.file_name for ds in DATASETS if not ds.by_as_of]
+        + by_as_of
+        + [f"{name}/{day}.parquet" for name in by_as_of for day in days]
+        + ["manifest.json", "views.sql"]
+    )
     manifest = json.loads((result.version_dir / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["datasets"]["rule_results"]["rows"] == 300
+    assert manifest["datasets"]["rule_results"]["partitions"]["2026-06-29"] == {
+        "run_id": "run-2026-06-29",
+        "rows": 100,
+    }
     assert not layout.leftovers()
 
     db = layout.serving_db
@@ -55,7 +67,7 @@ def test_publish_writes_a_version_and_switches_to_it(settings: Settings) -> None
     # Every file is zstd-compressed.
     codecs = _query(
         db,
-        f"SELECT DISTINCT compression FROM parquet_metadata('{result.version_dir}/*.parquet')",
+        f"SELECT DISTINCT compression FROM parquet_metadata('{result.version_dir}/**/*.parquet')",
     )
     assert codecs == [("ZSTD",)]
     # Every view answers.
@@ -249,3 +261,68 @@ def test_publish_before_any_evaluation(tmp_path: Path) -> None:
     db = result.serving_db
     assert _query(db, "SELECT latest_as_of, as_of_count FROM serving_info") == [(None, 0)]
     assert _query(db, "SELECT count(*) FROM snapshot_changes") == [(0,)]
+
+
+def _inode(path: Path) -> int:
+    return path.stat().st_ino
+
+
+def test_a_publish_writes_only_the_history_that_changed(settings: Settings) -> None:
+    """Files by as_of whose evaluation is unchanged are shared with the previous version; a
+    re-evaluated day is written again, and a change in how texts render rewrites them all."""
+    first = publish(settings)
+    con = connect(settings)
+    try:
+        con.execute(
+            "UPDATE marts.evaluations SET run_id = 'run-again' WHERE as_of = DATE '2026-06-29'"
+        )
+        con.execute(
+            "UPDATE marts.eligibility_snapshot SET run_id = 'run-again' "
+            "WHERE as_of = DATE '2026-06-29'"
+        )
+    finally:
+        con.close()
+    second = publish(settings)
+    for name in ("eligibility_snapshot", "rule_results", "enterprise_indicators"):
+        kept = [
+            _inode(v / name / "2026-06-28.parquet") for v in (first.version_dir, second.version_dir)
+        ]
+        assert kept[0] == kept[1], name  # one file, two versions
+        changed = [
+            _inode(v / name / "2026-06-29.parquet") for v in (first.version_dir, second.version_dir)
+        ]
+        assert changed[0] != changed[1], name
+    assert _query(
+        second.serving_db,
+        "SELECT DISTINCT run_id FROM eligibility_snapshot WHERE as_of = DATE '2026-06-29'",
+    ) == [("run-again",)]
+    assert second.rows == first.rows
+
+    con = connect(settings)
+    try:
+        con.execute(
+            "INSERT INTO marts.explanation_templates VALUES ('A1', 'pass', 'Revised.', '修订。')"
+        )
+    finally:
+        con.close()
+    third = publish(settings)
+    assert _inode(third.version_dir / "rule_results" / "2026-06-28.parquet") != _inode(
+        second.version_dir / "rule_results" / "2026-06-28.parquet"
+    )
+    # pruning the first version leaves the files the later ones share readable
+    fourth = publish(settings, keep_versions=1)
+    assert first.version in fourth.pruned or not first.version_dir.exists()
+    assert _query(fourth.serving_db, "SELECT count(*) FROM rule_results") == [
+        (first.rows["rule_results"],)
+    ]
+
+
+def test_an_empty_history_publishes_readable_empty_files(tmp_path: Path) -> None:
+    from warehouse.settings import load_settings
+
+    settings = load_settings(tmp_path / "empty" / "credit.duckdb")
+    connect(settings).close()
+    result = publish(settings)
+    assert (result.version_dir / "rule_results" / "empty.parquet").exists()
+    assert _query(result.serving_db, "SELECT count(*) FROM rule_results") == [(0,)]
+    assert "explanation_en" in [r[0] for r in _query(result.serving_db, "DESCRIBE rule_results")]

@@ -39,15 +39,16 @@ DUCKDB1_SCRIPT = textwrap.dedent(
     version_dir, serving_db, names, views = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
     out = {"version": duckdb.__version__, "parquet": {}, "views": {}}
     con = duckdb.connect()
-    for name in names.split(","):
+    for pair in names.split(","):  # name=file (a glob for the marts' history, one file per as_of)
+        name, file = pair.split("=")
         out["parquet"][name] = con.sql(
-            f"SELECT count(*) FROM read_parquet('{version_dir}/{name}.parquet')").fetchall()[0][0]
+            f"SELECT count(*) FROM read_parquet('{version_dir}/{file}')").fetchall()[0][0]
     out["blockers"] = con.sql(
-        f"SELECT blockers FROM read_parquet('{version_dir}/eligibility_snapshot.parquet') "
+        f"SELECT blockers FROM read_parquet('{version_dir}/eligibility_snapshot/*.parquet') "
         "WHERE customs_code = '4200000001' AND as_of = DATE '2026-06-30'").fetchall()[0][0]
     out["money"] = str(con.sql(
         f"SELECT sum(counted_fines_cny) FROM "
-        f"read_parquet('{version_dir}/enterprise_indicators.parquet')").fetchall()[0][0])
+        f"read_parquet('{version_dir}/enterprise_indicators/*.parquet')").fetchall()[0][0])
     # The views script rebuilds the serving views in memory in any DuckDB.
     mem = duckdb.connect()
     mem.execute(open(f"{version_dir}/views.sql", encoding="utf-8").read())
@@ -78,7 +79,7 @@ def test_duckdb_1x_reads_parquet_and_serving_file(published: PublishResult) -> N
             DUCKDB1_SCRIPT,
             str(published.version_dir),
             str(published.serving_db),
-            ",".join(ds.name for ds in DATASETS),
+            ",".join(f"{ds.name}={ds.file_name}" for ds in DATASETS),
             ",".join(views),
         ],
         capture_output=True,
@@ -101,9 +102,9 @@ def test_polars_reads_every_file(published: PublishResult) -> None:
 
     rows = _manifest_rows(published)
     for ds in DATASETS:
-        df = pl.read_parquet(published.version_dir / ds.file_name)
+        df = pl.read_parquet(str(published.version_dir / ds.file_name))  # a glob by as_of
         assert df.height == rows[ds.name], ds.name
-    snap = pl.read_parquet(published.version_dir / "eligibility_snapshot.parquet")
+    snap = pl.read_parquet(str(published.version_dir / "eligibility_snapshot" / "*.parquet"))
     row = snap.filter(
         (pl.col("customs_code") == "4200000002") & (pl.col("as_of") == date(2026, 6, 30))
     ).row(0, named=True)
@@ -117,9 +118,10 @@ def test_pandas_reads_every_file(published: PublishResult) -> None:
 
     rows = _manifest_rows(published)
     for ds in DATASETS:
-        df = pd.read_parquet(published.version_dir / ds.file_name)
+        # the marts' history is a folder of files, one per as_of: pandas reads the folder
+        df = pd.read_parquet(published.version_dir / (ds.name if ds.by_as_of else ds.file_name))
         assert len(df) == rows[ds.name], ds.name
-    rr = pd.read_parquet(published.version_dir / "rule_results.parquet")
+    rr = pd.read_parquet(published.version_dir / "rule_results")
     a1 = rr[(rr.customs_code == "4200000001") & (rr.rule_id == "A1")]
     assert sorted(str(d) for d in a1.expiry_date) == ["2030-02-09"] * 3
     assert a1.explanation_zh.iloc[0].startswith("符合失信标准D3")

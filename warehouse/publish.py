@@ -94,7 +94,7 @@ def publish(
             version_dir=version_dir,
             serving_db=layout.serving_db,
             rows=rows,
-            bytes_written=sum(p.stat().st_size for p in version_dir.iterdir()),
+            bytes_written=sum(p.stat().st_size for p in version_dir.rglob("*") if p.is_file()),
             duration_s=round(time.perf_counter() - started, 3),
             pruned=pruned,
         )
@@ -136,27 +136,55 @@ def _write_version(
     partial = layout.partial_dir(version)
     final = layout.version_dir(version)
     partial.mkdir(parents=True)
+    previous = _previous_partitions(layout)
     cur = con.cursor()  # its own transaction: one consistent committed state for every file
     try:
         cur.execute("BEGIN TRANSACTION")
-        rows = export_datasets(cur, partial)
+        rows, partitioned = export_datasets(cur, partial, previous)
         cur.execute("COMMIT")
     finally:
         cur.close()
+    datasets: dict[str, dict] = {}
+    for ds in DATASETS:
+        datasets[ds.name] = {"file": ds.file_name, "rows": rows[ds.name]}
+        if ds.name in partitioned:  # where the next publish finds reusable files: the final name
+            datasets[ds.name]["render"] = partitioned[ds.name]["render"]
+            datasets[ds.name]["partitions"] = partitioned[ds.name]["partitions"]
     manifest = {
         "version": version,
         "published_at_utc": published_at.isoformat(),
         "source_warehouse": str(Path(settings.warehouse).resolve()),
         "written_by_duckdb": duckdb.__version__,
-        "datasets": {ds.name: {"file": ds.file_name, "rows": rows[ds.name]} for ds in DATASETS},
+        "datasets": datasets,
     }
     (partial / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     (partial / "views.sql").write_text(views_script(final), encoding="utf-8")
-    for p in partial.iterdir():
+    for p in sorted(partial.rglob("*"), key=lambda q: -len(q.parts)):  # files, then folders
         fsync_path(p)
     os.replace(partial, final)
     fsync_path(layout.versions_dir)
     return final, rows
+
+
+def _previous_partitions(layout: ServingLayout) -> dict[str, dict]:
+    """The current version's files by as_of (from its manifest), for reuse; {} when unusable."""
+    current = layout.read_current()
+    if not current:
+        return {}
+    folder = layout.version_dir(current)
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    out = {}
+    for name, entry in manifest.get("datasets", {}).items():
+        if "partitions" in entry:
+            out[name] = {
+                "folder": str(folder / name),
+                "render": entry.get("render"),
+                "partitions": entry["partitions"],
+            }
+    return out
 
 
 def switch_serving(layout: ServingLayout, version: str) -> None:
