@@ -12,7 +12,9 @@ pandera and polars are imported inside functions: this module sits on the CLI's 
 from __future__ import annotations
 
 import os
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -39,6 +41,10 @@ if TYPE_CHECKING:
 
 # Rows per validated chunk: bounds memory (a 1M-row declarations chunk is ~150 MB in polars).
 VALIDATION_CHUNK_ROWS = int(os.environ.get("CUSTOMS_CREDIT_VALIDATION_CHUNK_ROWS", "1000000"))
+# Chunks validated at a time (threads); one per core by default.
+VALIDATION_WORKERS = int(
+    os.environ.get("CUSTOMS_CREDIT_VALIDATION_WORKERS", str(os.cpu_count() or 2))
+)
 
 PATTERN_WORDS = {
     CODE10: "10 digits or capital letters",
@@ -342,23 +348,36 @@ def validate_table(
     table: str,
     *,
     chunk_rows: int = VALIDATION_CHUNK_ROWS,
+    workers: int = VALIDATION_WORKERS,
 ) -> list[Finding]:
-    """Validate a DuckDB table of one kind (contract columns + source_row) chunk by chunk."""
+    """Validate a DuckDB table of one kind (contract columns + source_row) chunk by chunk.
+
+    pandera runs a chunk's checks one after another on one core; `workers` chunks are validated
+    at a time on threads (polars releases the GIL), while DuckDB fetches the next one. At most
+    `workers` + 1 chunks are held at once."""
     import polars as pl
 
     cols = ", ".join([*KINDS[kind_name].column_names, "source_row"])
     reader = con.sql(f"SELECT {cols} FROM {table}").to_arrow_reader(chunk_rows)
+    schema_for(kind_name)  # built once, before the threads share it
     findings: list[Finding] = []
-    for batch in reader:
-        df = pl.from_arrow(batch)
-        assert isinstance(df, pl.DataFrame)
-        findings.extend(validate_frame(kind_name, df))
+    pending: deque[Future[list[Finding]]] = deque()
+    with ThreadPoolExecutor(max(1, workers), thread_name_prefix="pandera") as pool:
+        for batch in reader:
+            df = pl.from_arrow(batch)
+            assert isinstance(df, pl.DataFrame)
+            pending.append(pool.submit(validate_frame, kind_name, df))
+            while len(pending) >= max(1, workers):
+                findings.extend(pending.popleft().result())
+        while pending:
+            findings.extend(pending.popleft().result())
     return merge_findings(findings)
 
 
 __all__ = [
     "ROW_RULES",
     "VALIDATION_CHUNK_ROWS",
+    "VALIDATION_WORKERS",
     "RowRule",
     "merge_findings",
     "schema_for",

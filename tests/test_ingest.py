@@ -89,6 +89,12 @@ def test_same_file_twice_changes_nothing(warehouse, settings, tmp_path):
     assert report.reason == f"already loaded as batch {first_batch}; nothing changed"
     assert fingerprint(warehouse) == before
     assert staging(warehouse, "SELECT count(*) FROM ops.ingest_ledger") == ledger_rows
+    # the read that ran beside the hash left nothing behind
+    assert staging(
+        warehouse,
+        "SELECT (SELECT count(*) FROM duckdb_tables() WHERE database_name = 'batch') "
+        "+ (SELECT count(*) FROM duckdb_views() WHERE database_name = 'batch')",
+    ) == [(0,)]
 
 
 def test_later_file_corrects_staging_and_raw_keeps_both(warehouse, settings, tmp_path):

@@ -12,6 +12,7 @@ import pytest
 
 from expectations.contracts import validate_frame, validate_table
 from tests.ingest_helpers import CASES, DECLARATIONS, write_csv
+from warehouse import ingest_batch
 from warehouse.contract import KINDS
 from warehouse.ingest_batch import attach_batch_db, load_batch
 from warehouse.ingest_types import BatchRejected
@@ -78,6 +79,26 @@ def test_clean_csv_takes_the_fast_path_and_dirty_one_the_robust(tmp_path: Path):
     ]
 
 
+def test_fast_path_numbers_rows_in_file_order_across_buffers(tmp_path: Path, monkeypatch):
+    """The fast path reads without ordinality and numbers rows by position: with 1 MiB CSV
+    buffers (many parallel pieces to put back in order) every source_row is still its data line."""
+    monkeypatch.setattr(ingest_batch, "BIG_CSV_BYTES", 0)
+    monkeypatch.setattr(ingest_batch, "CSV_BUFFER_BYTES", 1 << 20)
+    rows = [DECLARATIONS[0]]
+    for i in range(60_000):
+        entry_id = f"2201202410{i:08d}"
+        rows.append([entry_id, *DECLARATIONS[1][1:4], "I", *DECLARATIONS[1][5:]])
+    path = write_csv(tmp_path / "declarations.csv", rows)
+    assert path.stat().st_size > 4 << 20
+    con = duckdb.connect(config={"threads": 4, "preserve_insertion_order": False})
+    loaded = load_batch(con, KINDS["declarations"], path, tmp_path)
+    assert (loaded.path_taken, loaded.rows) == ("fast", 60_000)
+    got = con.sql(f"SELECT source_row, entry_id FROM {loaded.table} ORDER BY 1").fetchall()
+    assert got == [(i, r[0]) for i, r in enumerate(rows[1:], start=1)]
+    # the connection's own setting is back
+    assert con.sql("SELECT current_setting('preserve_insertion_order')").fetchall() == [(False,)]
+
+
 def test_codes_are_never_guessed_as_numbers(tmp_path: Path):
     con = duckdb.connect()
     rows = [list(r) for r in DECLARATIONS]
@@ -122,7 +143,8 @@ def test_contract_finds_money_decimals_in_a_float_frame():
     )
 
 
-def test_chunked_validation_merges_findings_across_chunks():
+@pytest.mark.parametrize("workers", [1, 3])
+def test_chunked_validation_merges_findings_across_chunks(workers: int):
     con = duckdb.connect()
     # 10 rows, every 3rd with a bad code; chunks of 4 rows.
     con.execute(
@@ -132,7 +154,7 @@ def test_chunked_validation_merges_findings_across_chunks():
         "0.00::DECIMAL(18,2) AS total_liabilities, (i + 1)::BIGINT AS source_row "
         "FROM range(10) r(i)"
     )
-    found = validate_table(con, "financials", "t", chunk_rows=4)
+    found = validate_table(con, "financials", "t", chunk_rows=4, workers=workers)
     assert [(f.rule, f.column, f.row, f.count, f.value) for f in found] == [
         ("pattern", "customs_code", 1, 4, "bad")
     ]

@@ -16,6 +16,7 @@ import contextlib
 import json
 import logging
 import shutil
+import threading
 import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
@@ -25,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
-from warehouse.contract import KINDS, kind_of_file
+from warehouse.contract import KINDS, Kind, kind_of_file
 from warehouse.errors import UserError
 from warehouse.ingest_batch import LoadedBatch, drop_batch, load_batch
 from warehouse.ingest_checks import batch_findings, orphan_rows_sql
@@ -121,26 +122,36 @@ def _ingest_file(
     say = progress if progress is not None and path.stat().st_size >= PROGRESS_BYTES else None
     kind_name = kind_of_file(path.name)
     size = path.stat().st_size
+    kind = KINDS.get(kind_name) if kind_name else None
 
-    sha = sha256_of(path)
-    timings["hash"] = time.perf_counter() - t0
-    earlier = accepted_batch_for(con, sha)
+    # The file is read into the batch database (outside the warehouse) while its sha256 is
+    # computed; a duplicate interrupts the read, and nothing is written either way.
+    fingerprint = Fingerprint(con, path)
+    loaded: LoadedBatch | None = None
+    read_error: BatchRejected | None = None
+    try:
+        loaded = _read(con, kind, path, settings)
+    except BatchRejected as rejected:
+        read_error = rejected
+    except duckdb.InterruptException:
+        if fingerprint.result()[1] is None:  # not interrupted for a duplicate
+            if kind is not None:
+                drop_batch(con, kind)
+            raise
+    except BaseException:
+        fingerprint.result_quietly()
+        if kind is not None:
+            drop_batch(con, kind)
+        raise
+    t_hash = time.perf_counter()
+    sha, earlier = fingerprint.result()
+    timings["hash"] = time.perf_counter() - t_hash  # the wait beyond the read
+    if loaded is not None:
+        timings["read"] = loaded.seconds
     if earlier is not None:
-        rows = con.execute(
-            "SELECT rows FROM ops.ingest_ledger WHERE batch_id = ?", [earlier]
-        ).fetchall()[0][0]
-        return IngestReport(
-            batch_id=earlier,
-            file_name=path.name,
-            kind=kind_name,
-            status="duplicate",
-            rows=rows or 0,
-            warnings=0,
-            reason=f"already loaded as batch {earlier}; nothing changed",
-            duration_s=time.perf_counter() - t0,
-            file_path=str(path),
-            timings=timings,
-        )
+        if kind is not None:
+            drop_batch(con, kind)
+        return _duplicate(con, path, kind_name, earlier, t0, timings)
 
     batch_id = new_batch_id(kind_name, sha, started)
     ensure_history_views(con)
@@ -153,19 +164,12 @@ def _ingest_file(
         size_bytes=size,
         started_at=started,
     )
-    loaded: LoadedBatch | None = None
     findings: list[Finding] = []
     gx_rows: list[tuple] = []
-    kind = KINDS.get(kind_name) if kind_name else None
     try:
-        if kind is None:
-            file_format(path)  # an unsupported type is the more useful reason
-            raise reject(
-                "unknown_kind",
-                f"the file name does not start with a known kind ({', '.join(KIND_ORDER)})",
-            )
-        loaded = load_batch(con, kind, path, settings.warehouse.parent / ".ingest_tmp")
-        timings["read"] = loaded.seconds
+        if read_error is not None:
+            raise read_error
+        assert kind is not None and loaded is not None
         if say:
             say(f"{path.name}: read {loaded.rows:,d} rows in {loaded.seconds:.1f} s")
         findings = list(loaded.warnings)
@@ -228,6 +232,83 @@ def _ingest_file(
         warnings=_count(warnings),
         reason=None,
         findings=findings,
+        duration_s=time.perf_counter() - t0,
+        file_path=str(path),
+        timings=timings,
+    )
+
+
+class Fingerprint:
+    """The file's sha256 computed on a thread, and the accepted batch that already holds it.
+
+    The ledger is looked up through a cursor of `con` (the writer is busy reading the file); a
+    duplicate interrupts what `con` is running then (the read), so a duplicate costs about its
+    hash, as when files were hashed before being read."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path) -> None:
+        self._con = con
+        self._cursor = con.cursor()
+        self._path = path
+        self._value: tuple[str, str | None] | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="ingest-sha256", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            sha = sha256_of(self._path)
+            earlier = accepted_batch_for(self._cursor, sha)
+            self._value = (sha, earlier)
+            if earlier is not None:
+                self._con.interrupt()
+        except BaseException as exc:
+            self._error = exc
+        finally:
+            self._cursor.close()
+
+    def result(self) -> tuple[str, str | None]:
+        """(sha256, batch id of the accepted batch with the same content or None)."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._value is not None
+        return self._value
+
+    def result_quietly(self) -> None:
+        self._thread.join()
+
+
+def _read(
+    con: duckdb.DuckDBPyConnection, kind: Kind | None, path: Path, settings: Settings
+) -> LoadedBatch:
+    if kind is None:
+        file_format(path)  # an unsupported type is the more useful reason
+        raise reject(
+            "unknown_kind",
+            f"the file name does not start with a known kind ({', '.join(KIND_ORDER)})",
+        )
+    return load_batch(con, kind, path, settings.warehouse.parent / ".ingest_tmp")
+
+
+def _duplicate(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    kind_name: str | None,
+    earlier: str,
+    t0: float,
+    timings: dict[str, float],
+) -> IngestReport:
+    rows = con.execute(
+        "SELECT rows FROM ops.ingest_ledger WHERE batch_id = ?", [earlier]
+    ).fetchall()[0][0]
+    return IngestReport(
+        batch_id=earlier,
+        file_name=path.name,
+        kind=kind_name,
+        status="duplicate",
+        rows=rows or 0,
+        warnings=0,
+        reason=f"already loaded as batch {earlier}; nothing changed",
         duration_s=time.perf_counter() - t0,
         file_path=str(path),
         timings=timings,
