@@ -154,8 +154,9 @@ def _not_null(col: Column) -> Check:
 def _unique(k: Kind, columns: tuple[str, ...], rule: str) -> Check:
     """Rows repeating the key of an earlier row (the first occurrence is not counted).
 
-    Two phases: find the repeated keys grouping on the key alone (the cost on a clean batch),
-    then rank only the rows of those keys.
+    Three phases: the rows whose key HASH repeats (grouping 64-bit hashes, the cost on a clean
+    batch: at 10M rows ~2x cheaper than grouping the keys themselves), among those the keys that
+    really repeat (a hash collision only adds a candidate), then rank only the rows of those keys.
     """
     cols = ", ".join(_q(c) for c in columns)
     on = " AND ".join(f"b.{_q(c)} = d.{_q(c)}" for c in columns)
@@ -165,11 +166,14 @@ def _unique(k: Kind, columns: tuple[str, ...], rule: str) -> Check:
         else "concat_ws('|', " + ", ".join(_q(c) for c in columns) + ")"
     )
     by = ", ".join(f"b.{_q(c)}" for c in columns)
+    key_hash = f"hash({cols})"
     query = (
+        f"WITH candidates AS (SELECT * FROM {{batch}} WHERE {key_hash} IN "
+        f"(SELECT {key_hash} FROM {{batch}} GROUP BY 1 HAVING count(*) > 1)) "
         "SELECT count(*) AS unexpected_count, min(source_row) AS first_row, "
         f"arg_min_null(CAST({value} AS VARCHAR), source_row) AS first_value "
         f"FROM (SELECT b.*, min(b.source_row) OVER (PARTITION BY {by}) AS first_seen "
-        f"FROM {{batch}} b JOIN (SELECT {cols} FROM {{batch}} GROUP BY {cols} "
+        f"FROM candidates b JOIN (SELECT {cols} FROM candidates GROUP BY {cols} "
         f"HAVING count(*) > 1) d ON {on}) WHERE source_row > first_seen HAVING count(*) > 0"
     )
     key_text = "(" + ", ".join(columns) + ")" if len(columns) > 1 else columns[0]
