@@ -26,18 +26,7 @@ ENTERPRISES = [
     ["11000000B2", "91110000MA00000002", "乙报关行", "customs_broker", "advanced", ""],
 ]
 
-DECLARATIONS_HEADER = [
-    "entry_id",
-    "consignee_code",
-    "declarant_code",
-    "declare_date",
-    "ie_flag",
-    "customs_district",
-    "trade_mode",
-    "doc_kind",
-    "value_cny",
-    "status",
-]
+DECLARATIONS_HEADER = list(KINDS["declarations"].column_names)
 # entry_id digit 9: 1 import (I), 0 export (E).
 DECL_1 = [
     "220120241000000001",
@@ -77,20 +66,7 @@ DECL_3 = [
 ]
 DECLARATIONS = [DECLARATIONS_HEADER, DECL_1, DECL_2, DECL_3]
 
-CASES_HEADER = [
-    "case_id",
-    "customs_code",
-    "case_type",
-    "status",
-    "opened_date",
-    "decided_date",
-    "closed_date",
-    "judgment_effective_date",
-    "penalty_kind",
-    "fine_cny",
-    "voluntary_disclosure",
-    "intentional",
-]
+CASES_HEADER = list(KINDS["cases"].column_names)
 CASE_1 = [
     "C-2024-001",
     "1100000001",
@@ -121,16 +97,7 @@ CASE_2 = [
 ]
 CASES = [CASES_HEADER, CASE_1, CASE_2]
 
-CHANGES_HEADER = [
-    "change_id",
-    "entry_id",
-    "change_type",
-    "initiator",
-    "reason_code",
-    "requested_date",
-    "error_recorded",
-    "tax_impact_cny",
-]
+CHANGES_HEADER = list(KINDS["declaration_changes"].column_names)
 
 
 def csv_text(rows: list[list[str]]) -> str:

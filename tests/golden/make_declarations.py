@@ -13,19 +13,10 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from warehouse.contract import KINDS as CONTRACT
+
 HERE = Path(__file__).resolve().parent
-HEADER = [
-    "entry_id",
-    "consignee_code",
-    "declarant_code",
-    "declare_date",
-    "ie_flag",
-    "customs_district",
-    "trade_mode",
-    "doc_kind",
-    "value_cny",
-    "status",
-]
+HEADER = list(CONTRACT["declarations"].column_names)
 KINDS = ("entry", "entry", "entry", "filing_list", "manifest")
 STATUSES = ("released", "released", "accepted", "released", "cancelled")
 
