@@ -159,35 +159,28 @@ def build_checklist(data: EnterpriseData) -> list[ChecklistItem]:
         )
 
     unpaid = sum(float(u["amount_cny"]) for u in data.unpaid)
-    out.append(
-        ChecklistItem(
-            "税费及罚没款缴清凭证",
-            "Receipts: duties, taxes and fines paid",
-            "gap" if data.unpaid else "ready",
-            f"{len(data.unpaid)}笔逾期未缴，共{unpaid:,.2f}元。" if data.unpaid else "无逾期欠款。",
-            f"{len(data.unpaid)} overdue, CNY {unpaid:,.2f}." if data.unpaid else "No arrears.",
-        )
-    )
     case_ids = ", ".join(c["case_id"] for c in data.open_cases)
-    out.append(
-        ChecklistItem(
-            "案件结案材料",
-            "Case closure documents",
-            "gap" if data.open_cases else "ready",
-            f"未结案件：{case_ids}" if data.open_cases else "无未结案件。",
-            f"Open cases: {case_ids}" if data.open_cases else "No open case.",
-        )
-    )
     filing_ids = ", ".join(f["filing_id"] for f in data.overdue_filings)
-    out.append(
-        ChecklistItem(
-            "年报及备案记录",
-            "Annual reports and filings",
-            "gap" if data.overdue_filings else "ready",
-            f"逾期未报：{filing_ids}" if data.overdue_filings else "均已按时报送。",
-            f"Overdue: {filing_ids}" if data.overdue_filings else "All filed.",
-        )
-    )
+    out += [
+        _gap_or_ready(
+            ("税费及罚没款缴清凭证", "Receipts: duties, taxes and fines paid"),
+            bool(data.unpaid),
+            (f"{len(data.unpaid)}笔逾期未缴，共{unpaid:,.2f}元。", "无逾期欠款。"),
+            (f"{len(data.unpaid)} overdue, CNY {unpaid:,.2f}.", "No arrears."),
+        ),
+        _gap_or_ready(
+            ("案件结案材料", "Case closure documents"),
+            bool(data.open_cases),
+            (f"未结案件：{case_ids}", "无未结案件。"),
+            (f"Open cases: {case_ids}", "No open case."),
+        ),
+        _gap_or_ready(
+            ("年报及备案记录", "Annual reports and filings"),
+            bool(data.overdue_filings),
+            (f"逾期未报：{filing_ids}", "均已按时报送。"),
+            (f"Overdue: {filing_ids}", "All filed."),
+        ),
+    ]
     w2 = _finding(data, "W2")
     high = w2 is not None and w2["status"] == "warn"
     out.append(
@@ -213,3 +206,16 @@ def build_checklist(data: EnterpriseData) -> list[ChecklistItem]:
             )
         )
     return out
+
+
+def _gap_or_ready(
+    titles: tuple[str, str], gap: bool, zh: tuple[str, str], en: tuple[str, str]
+) -> ChecklistItem:
+    """An item that is a gap or ready; zh and en give the (gap, ready) texts."""
+    return ChecklistItem(
+        titles[0],
+        titles[1],
+        "gap" if gap else "ready",
+        zh[0] if gap else zh[1],
+        en[0] if gap else en[1],
+    )
