@@ -42,7 +42,9 @@ class EvaluationResult:
 
 
 def _sql_literal(value: object) -> str:
-    """A rulebook value as a typed SQL literal: exact decimals, never binary floats."""
+    """A rulebook value (or run label) as a typed SQL literal: exact decimals, never floats."""
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dt.date):
@@ -54,10 +56,6 @@ def _sql_literal(value: object) -> str:
     raise TypeError(f"unsupported rulebook value {value!r}")
 
 
-def _quoted(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def bind_rulebook(
     con: duckdb.DuckDBPyConnection, book: Rulebook, as_of: dt.date, run_id: str
 ) -> None:
@@ -65,8 +63,8 @@ def bind_rulebook(
     settings = [(name, _sql_literal(param.value)) for name, param in book.params.items()]
     settings += [
         ("as_of", _sql_literal(as_of)),
-        ("run_id", _quoted(run_id)),
-        ("rulebook_id", _quoted(book.id)),
+        ("run_id", _sql_literal(run_id)),
+        ("rulebook_id", _sql_literal(book.id)),
         ("rulebook_provisional", _sql_literal(book.provisional)),
     ]
     # one round trip: a statement each costs ~0.4 ms, and there are 40
