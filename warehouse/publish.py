@@ -136,7 +136,7 @@ def _write_version(
     partial = layout.partial_dir(version)
     final = layout.version_dir(version)
     partial.mkdir(parents=True)
-    previous = _previous_partitions(layout)
+    previous = _previous_partitions(layout, str(Path(settings.warehouse).resolve()))
     cur = con.cursor()  # its own transaction: one consistent committed state for every file
     try:
         cur.execute("BEGIN TRANSACTION")
@@ -166,8 +166,9 @@ def _write_version(
     return final, rows
 
 
-def _previous_partitions(layout: ServingLayout) -> dict[str, dict]:
-    """The current version's files by as_of (from its manifest), for reuse; {} when unusable."""
+def _previous_partitions(layout: ServingLayout, source: str) -> dict[str, dict]:
+    """The current version's files by as_of (from its manifest), for reuse; {} when unusable
+    or published from another warehouse."""
     current = layout.read_current()
     if not current:
         return {}
@@ -175,6 +176,8 @@ def _previous_partitions(layout: ServingLayout) -> dict[str, dict]:
     try:
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
+        return {}
+    if manifest.get("source_warehouse") != source:
         return {}
     out = {}
     for name, entry in manifest.get("datasets", {}).items():
