@@ -3,27 +3,31 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import time
 import tomllib
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
+from transforms.model_graph import ModelGraph, load_graph
+from transforms.model_runner import Progress, run_models, work_catalog
 from transforms.rulebook import Rulebook, rulebook_for
 from warehouse import derived
 
-MODELS_DIR = Path(__file__).parent / "models"
 EXPLANATIONS = Path(__file__).parent / "explanations.toml"
-# Marts replaced per as_of: target table -> temp table the models leave behind.
+# Marts replaced per as_of: target table -> the model table it is written from.
 MART_TABLES = {
     "marts.eligibility_snapshot": "eligibility_snapshot",
     "marts.rule_outcomes": "rule_outcomes",
     "marts.enterprise_indicators": "enterprise_indicators",
 }
+
+RUN_VARIABLES = ("as_of", "run_id", "rulebook_id", "rulebook_provisional")
 
 log = logging.getLogger(__name__)
 
@@ -56,19 +60,19 @@ def _sql_literal(value: object) -> str:
     raise TypeError(f"unsupported rulebook value {value!r}")
 
 
-def bind_rulebook(
-    con: duckdb.DuckDBPyConnection, book: Rulebook, as_of: dt.date, run_id: str
-) -> None:
-    """Expose T, the run and every parameter to the SQL models as DuckDB variables."""
-    settings = [(name, _sql_literal(param.value)) for name, param in book.params.items()]
-    settings += [
-        ("as_of", _sql_literal(as_of)),
-        ("run_id", _sql_literal(run_id)),
-        ("rulebook_id", _sql_literal(book.id)),
-        ("rulebook_provisional", _sql_literal(book.provisional)),
-    ]
-    # one round trip: a statement each costs ~0.4 ms, and there are 40
-    con.execute(";\n".join(f"SET VARIABLE {name} = {value}" for name, value in settings))
+def run_literals(book: Rulebook, as_of: dt.date, run_id: str) -> dict[str, str]:
+    """Every value the models read (`param('x')`, `getvariable('x')`) as a typed SQL literal."""
+    values: dict[str, object] = {name: p.value for name, p in book.params.items()}
+    values.update(
+        as_of=as_of, run_id=run_id, rulebook_id=book.id, rulebook_provisional=book.provisional
+    )
+    return {name: _sql_literal(value) for name, value in values.items()}
+
+
+def bind_run(con: duckdb.DuckDBPyConnection, book: Rulebook, as_of: dt.date, run_id: str) -> None:
+    """The run-level mart columns (as_of, run_id, ...) as variables for write_marts."""
+    literals = run_literals(book, as_of, run_id)
+    con.execute(";\n".join(f"SET VARIABLE {n} = {literals[n]}" for n in RUN_VARIABLES))
 
 
 def _parameter_text(value: object) -> str:
@@ -124,38 +128,25 @@ def explanation_rows(rule_ids: Iterable[str]) -> list[tuple[str, str, str, str]]
     return rows
 
 
-def model_files() -> list[Path]:
-    return sorted(MODELS_DIR.glob("*.sql"))
-
-
-def run_models(
-    con: duckdb.DuckDBPyConnection, progress: Callable[[str, float], None] | None = None
-) -> dict[str, float]:
-    timings: dict[str, float] = {}
-    for path in model_files():
-        started = time.perf_counter()
-        try:
-            con.execute(path.read_text(encoding="utf-8"))
-        except duckdb.Error as exc:
-            raise RuntimeError(f"model {path.name} failed: {exc}") from exc
-        timings[path.stem] = time.perf_counter() - started
-        if progress:
-            progress(path.stem, timings[path.stem])
-    return timings
+@functools.cache
+def model_graph() -> ModelGraph:
+    """The models are code: read once per process."""
+    return load_graph()
 
 
 _INSERT_SELECTS: dict[tuple[str, str], str] = {}
 
 
-def _insert_select(con: duckdb.DuckDBPyConnection, target: str, temp: str) -> str:
-    """The target's columns from the temp table; run-level ones (as_of, run_id) from variables.
-    Worked out once per process: every warehouse is brought to this code's schema when opened."""
-    if (target, temp) not in _INSERT_SELECTS:
-        present = set(_column_names(con, temp))
-        _INSERT_SELECTS[target, temp] = ", ".join(
+def _insert_select(con: duckdb.DuckDBPyConnection, target: str, catalog: str, table: str) -> str:
+    """The target's columns from the model's table; run-level ones (as_of, run_id) from
+    variables. Worked out once per process: every warehouse is brought to this code's schema
+    when opened, and the models are code."""
+    if (target, table) not in _INSERT_SELECTS:
+        present = set(_column_names(con, f"{catalog}.{table}"))
+        _INSERT_SELECTS[target, table] = ", ".join(
             c if c in present else f"getvariable('{c}') AS {c}" for c in _column_names(con, target)
         )
-    return _INSERT_SELECTS[target, temp]
+    return _INSERT_SELECTS[target, table]
 
 
 def _column_names(con: duckdb.DuckDBPyConnection, relation: str) -> tuple[str, ...]:
@@ -176,22 +167,27 @@ def record_templates(con: duckdb.DuckDBPyConnection, rows: list[tuple[str, str, 
 
 
 def write_marts(
-    con: duckdb.DuckDBPyConnection, book: Rulebook, as_of: dt.date, run_id: str, duration_s: float
+    con: duckdb.DuckDBPyConnection,
+    catalog: str,
+    book: Rulebook,
+    as_of: dt.date,
+    run_id: str,
+    duration_s: float,
 ) -> None:
     """Replace T's rows of every mart in one transaction; other dates stay as history."""
     con.execute("BEGIN TRANSACTION")
     try:
-        for target, temp in MART_TABLES.items():
-            select = _insert_select(con, target, temp)
+        for target, table in MART_TABLES.items():
+            select = _insert_select(con, target, catalog, table)
             con.execute(f"DELETE FROM {target} WHERE as_of = ?", [as_of])
-            con.execute(f"INSERT INTO {target} BY NAME SELECT {select} FROM {temp}")
+            con.execute(f"INSERT INTO {target} BY NAME SELECT {select} FROM {catalog}.{table}")
         con.execute("DELETE FROM marts.rule_results_archive WHERE as_of = ?", [as_of])
         record_rulebook(con, book)
         record_templates(con, explanation_rows(book.rules))
         con.execute("DELETE FROM marts.evaluations WHERE as_of = ?", [as_of])
         con.execute(
             "INSERT INTO marts.evaluations VALUES (?, ?, ?, ?, ?, "
-            "(SELECT count(*) FROM eligibility_snapshot), current_timestamp, ?)",
+            f"(SELECT count(*) FROM {catalog}.eligibility_snapshot), current_timestamp, ?)",
             [as_of, book.id, book.sha256, book.provisional, run_id, duration_s],
         )
         con.execute("COMMIT")
@@ -206,28 +202,31 @@ def evaluate(
     *,
     rulebook_path: Path | None = None,
     run_id: str | None = None,
-    progress: Callable[[str, float], None] | None = None,
+    progress: Progress | None = None,
 ) -> EvaluationResult:
     """Evaluate every enterprise at T and replace T's rows in the marts."""
     started = time.perf_counter()
     book = rulebook_for(as_of, rulebook_path)
     run_id = run_id or f"local-{uuid.uuid4()}"
     derived.ensure_in_step(con)
-    threads = con.execute("SELECT current_setting('threads')").fetchall()[0][0]
-    # Every model reads a few thousand rows per enterprise set: one thread beats two here
-    # (~15% measured), the coordination costs more than the work it splits.
-    con.execute("SET threads = 1")
-    try:
-        bind_rulebook(con, book, as_of, run_id)
-        timings = run_models(con, progress)
-        duration = time.perf_counter() - started
-        write_marts(con, book, as_of, run_id, duration)
-    finally:
-        con.execute(f"SET threads = {int(threads)}")
-    counted = con.execute(
-        "SELECT assessed_level, count(*), count(*) FILTER (advanced_ready) "
-        "FROM eligibility_snapshot GROUP BY 1 ORDER BY 1"
-    ).fetchall()
+    threads = int(con.execute("SELECT current_setting('threads')").fetchall()[0][0])
+    graph = model_graph()
+    with work_catalog(con) as catalog:
+        # Each model is single-threaded (its operators' set-up outweighs the few thousand rows
+        # they split), and as many independent models as there are threads run side by side.
+        con.execute("SET threads = 1")
+        try:
+            bind_run(con, book, as_of, run_id)
+            literals = run_literals(book, as_of, run_id)
+            timings = run_models(con, graph, catalog, literals, threads, progress)
+            duration = time.perf_counter() - started
+            write_marts(con, catalog, book, as_of, run_id, duration)
+        finally:
+            con.execute(f"SET threads = {threads}")
+        counted = con.execute(
+            "SELECT assessed_level, count(*), count(*) FILTER (advanced_ready) "
+            f"FROM {catalog}.eligibility_snapshot GROUP BY 1 ORDER BY 1"
+        ).fetchall()
     levels = {level: n for level, n, _ in counted}
     ready = sum(r for _, _, r in counted)
     return EvaluationResult(

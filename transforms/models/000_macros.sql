@@ -8,8 +8,6 @@ CREATE OR REPLACE TEMP MACRO add_months(x, n) AS CAST(x + to_months(CAST(n AS IN
 CREATE OR REPLACE TEMP MACRO expiry_after(x, n) AS
     CASE WHEN month(x) = 2 AND day(x) = 29 AND day(add_years(x, n)) = 28
          THEN add_years(x, n) + 1 ELSE add_years(x, n) END;
--- A rulebook parameter (bound by the engine as a DuckDB variable).
-CREATE OR REPLACE TEMP MACRO param(name) AS getvariable(name);
 -- Money for explanations: 1050000.00 -> '1,050,000'.
 CREATE OR REPLACE TEMP MACRO cny(x) AS format('{:,.0f}', CAST(x AS DOUBLE));
 -- D3 (importers/exporters) and D4 (brokers): penalties beyond the per-mille ratio of the previous

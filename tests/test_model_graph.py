@@ -1,0 +1,119 @@
+"""The model graph and its runner: dependencies read from the SQL, values bound as literals,
+independent models run side by side with the same results as one at a time."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from transforms.engine import model_graph, run_literals
+from transforms.model_graph import bind_values, load_graph
+from transforms.model_runner import run_models, work_catalog
+from transforms.rulebook import rulebook_for
+
+
+def _write(folder: Path, files: dict[str, str]) -> Path:
+    for name, sql in files.items():
+        (folder / name).write_text(sql, encoding="utf-8")
+    return folder
+
+
+def test_dependencies_come_from_table_names_outside_comments(tmp_path: Path) -> None:
+    graph = load_graph(
+        _write(
+            tmp_path,
+            {
+                "000_macros.sql": "CREATE OR REPLACE TEMP MACRO twice(x) AS 2 * x;",
+                "010_a.sql": "CREATE OR REPLACE TEMP TABLE a AS SELECT 1 AS v;",
+                "020_b.sql": "-- not from c\nCREATE OR REPLACE TEMP TABLE b AS SELECT v FROM a;",
+                "030_c.sql": "CREATE OR REPLACE TEMP TABLE c AS SELECT twice(v) AS w FROM a, b;",
+            },
+        )
+    )
+    assert [(m.table, sorted(m.deps)) for m in graph.models] == [
+        ("a", []),
+        ("b", ["a"]),
+        ("c", ["a", "b"]),
+    ]
+    assert len(graph.setup) == 1
+
+
+def test_a_model_reading_a_later_table_is_refused(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            "010_a.sql": "CREATE OR REPLACE TEMP TABLE a AS SELECT * FROM b;",
+            "020_b.sql": "CREATE OR REPLACE TEMP TABLE b AS SELECT 1 AS v;",
+        },
+    )
+    with pytest.raises(ValueError, match=r"010_a\.sql reads \['b'\], built by a later model"):
+        load_graph(tmp_path)
+
+
+def test_values_are_bound_as_literals_and_unknown_names_refused() -> None:
+    sql = "SELECT param('limit') + 1, getvariable('as_of')"
+    literals = {"limit": "CAST(3 AS INTEGER)", "as_of": "DATE '2025-09-30'"}
+    assert bind_values(sql, literals) == "SELECT CAST(3 AS INTEGER) + 1, DATE '2025-09-30'"
+    with pytest.raises(ValueError, match=r"no value bound for param\('nope'\)"):
+        bind_values("SELECT param('nope')", literals)
+
+
+def test_every_bundled_model_value_is_bound() -> None:
+    book = rulebook_for(dt.date(2026, 6, 30))
+    literals = run_literals(book, dt.date(2026, 6, 30), "run-1")
+    graph = model_graph()
+    for model in graph.models:
+        assert "param(" not in model.bound_sql("w", literals)
+        assert "getvariable(" not in model.bound_sql("w", literals)
+    assert "param(" not in graph.bound_setup("w", literals)
+
+
+def _run(folder: Path, workers: int) -> tuple[list[tuple], dict[str, float]]:
+    con = duckdb.connect()
+    try:
+        with work_catalog(con) as catalog:
+            timings = run_models(con, load_graph(folder), catalog, {"n": "5"}, workers)
+            rows = con.execute(f"SELECT * FROM {catalog}.total").fetchall()
+        return rows, timings
+    finally:
+        con.close()
+
+
+def test_parallel_run_equals_sequential_run(tmp_path: Path) -> None:
+    folder = _write(
+        tmp_path,
+        {
+            "000_macros.sql": "CREATE OR REPLACE TEMP MACRO sq(x) AS x * x;",
+            "010_a.sql": "CREATE OR REPLACE TEMP TABLE a AS SELECT range AS i "
+            "FROM range(param('n'));",
+            "020_b.sql": "CREATE OR REPLACE TEMP TABLE b AS SELECT sq(i) AS s FROM a;",
+            "030_c.sql": "CREATE OR REPLACE TEMP TABLE c AS SELECT i + 100 AS t FROM a;",
+            "040_total.sql": "CREATE OR REPLACE TEMP TABLE total AS "
+            "SELECT (SELECT sum(s) FROM b) AS s, (SELECT sum(t) FROM c) AS t;",
+        },
+    )
+    sequential, timings = _run(folder, 1)
+    parallel, _ = _run(folder, 2)
+    assert sequential == parallel == [(30, 510)]
+    assert list(timings) == ["010_a", "020_b", "030_c", "040_total"]
+
+
+def test_a_failing_model_is_named_and_the_work_catalog_is_dropped(tmp_path: Path) -> None:
+    folder = _write(
+        tmp_path,
+        {
+            "010_a.sql": "CREATE OR REPLACE TEMP TABLE a AS SELECT 1 AS v;",
+            "020_b.sql": "CREATE OR REPLACE TEMP TABLE b AS SELECT no_such_column FROM a;",
+            "030_c.sql": "CREATE OR REPLACE TEMP TABLE c AS SELECT v FROM b;",
+        },
+    )
+    con = duckdb.connect()
+    failed = pytest.raises(RuntimeError, match=r"model 020_b failed: .*no_such_column")
+    with failed, work_catalog(con) as catalog:
+        run_models(con, load_graph(folder), catalog, {}, 2)
+    databases = con.execute("SELECT database_name FROM duckdb_databases()").fetchall()
+    catalogs = {r[0] for r in databases}
+    assert not any(name.startswith("cc_work_") for name in catalogs)

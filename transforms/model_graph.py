@@ -1,0 +1,93 @@
+"""The SQL models as a dependency graph: which table each one builds, and which it reads.
+
+Every model file (transforms/models/NNN_*.sql) builds one table with
+`CREATE OR REPLACE TEMP TABLE <name> AS ...`; a model depends on every other model whose table
+name it mentions (outside comments). Files that build no table define the macros. File order
+stays a valid order: a model's dependencies always come earlier (checked here).
+
+As written, the files run as they are in one DuckDB session (with the variables set). The engine
+runs them bound: `param('name')` and `getvariable('name')` replaced by the run's typed literals,
+tables and macros created in the evaluation's shared work catalog instead of the session's temp
+schema, so several connections can run models side by side.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+MODELS_DIR = Path(__file__).parent / "models"
+_BUILDS = re.compile(r"CREATE OR REPLACE TEMP TABLE (\w+) AS", re.IGNORECASE)
+_MACRO = re.compile(r"CREATE OR REPLACE TEMP MACRO (\w+)", re.IGNORECASE)
+_COMMENT = re.compile(r"--[^\n]*")
+_VALUE = re.compile(r"\b(?:param|getvariable)\('(\w+)'\)")
+
+
+def bind_values(sql: str, literals: Mapping[str, str]) -> str:
+    """`param('x')` / `getvariable('x')` replaced by the literal bound to x (typed, e.g.
+    `CAST(3 AS INTEGER)`): every connection then sees the same values without setting any."""
+
+    def literal(match: re.Match[str]) -> str:
+        try:
+            return literals[match.group(1)]
+        except KeyError:
+            raise ValueError(f"no value bound for {match.group(0)}") from None
+
+    return _VALUE.sub(literal, sql)
+
+
+@dataclass(frozen=True)
+class Model:
+    stem: str  # file name without .sql: the name timings and errors use
+    table: str  # the table it builds
+    sql: str
+    deps: frozenset[str]  # tables of earlier models it reads
+
+    def bound_sql(self, catalog: str, literals: Mapping[str, str]) -> str:
+        """The model writing its table into `catalog` (shared by connections) instead of the
+        connection's own temp schema; readers find it there through the search path."""
+        built_in = _BUILDS.sub(f"CREATE OR REPLACE TABLE {catalog}.{self.table} AS", self.sql, 1)
+        return bind_values(built_in, literals)
+
+
+@dataclass(frozen=True)
+class ModelGraph:
+    setup: tuple[str, ...]  # the macro files
+    models: tuple[Model, ...]  # in file order, which respects dependencies
+
+    def bound_setup(self, catalog: str, literals: Mapping[str, str]) -> str:
+        """The macros, created in `catalog` once for every connection of the evaluation."""
+        sql = "\n".join(self.setup)
+        return bind_values(_MACRO.sub(rf"CREATE OR REPLACE MACRO {catalog}.main.\1", sql), literals)
+
+
+def model_files(folder: Path = MODELS_DIR) -> list[Path]:
+    return sorted(folder.glob("*.sql"))
+
+
+def load_graph(folder: Path = MODELS_DIR) -> ModelGraph:
+    setup: list[str] = []
+    models: list[Model] = []
+    built: set[str] = set()
+    texts = [(p, p.read_text(encoding="utf-8")) for p in model_files(folder)]
+    tables = {}
+    for path, sql in texts:
+        names = _BUILDS.findall(_COMMENT.sub("", sql))
+        if len(names) > 1:
+            raise ValueError(f"model {path.name} builds {len(names)} tables; one model, one table")
+        if names:
+            tables[path] = names[0]
+    for path, sql in texts:
+        if path not in tables:
+            setup.append(sql)
+            continue
+        code = _COMMENT.sub("", sql)
+        reads = {t for t in tables.values() if t != tables[path] and re.search(rf"\b{t}\b", code)}
+        later = reads - built
+        if later:
+            raise ValueError(f"model {path.name} reads {sorted(later)}, built by a later model")
+        models.append(Model(path.stem, tables[path], sql, frozenset(reads)))
+        built.add(tables[path])
+    return ModelGraph(tuple(setup), tuple(models))
