@@ -57,6 +57,15 @@ class ModelGraph:
     setup: tuple[str, ...]  # the macro files
     models: tuple[Model, ...]  # in file order, which respects dependencies
 
+    def remaining_path(self) -> dict[str, int]:
+        """Per table, the weight of the longest chain of models from it to the end, the SQL's
+        length standing in for its cost: what must still run after it starts, at best."""
+        longest: dict[str, int] = {}
+        for model in reversed(self.models):
+            after = [longest[m.table] for m in self.models if model.table in m.deps]
+            longest[model.table] = len(model.sql) + max(after, default=0)
+        return longest
+
     def bound_setup(self, catalog: str, literals: Mapping[str, str]) -> str:
         """The macros, created in `catalog` once for every connection of the evaluation."""
         sql = "\n".join(self.setup)

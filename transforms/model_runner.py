@@ -14,7 +14,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 
 import duckdb
@@ -50,15 +50,14 @@ def run_models(
     workers: int,
     progress: Progress | None = None,
 ) -> dict[str, float]:
-    """Run every model once its dependencies are built, `workers` at a time. The first failing
-    model (in file order) is raised as RuntimeError naming it."""
+    """Run every model once its dependencies are built, `workers` at a time. A failing model
+    stops the run (the others are interrupted) and is raised as RuntimeError naming it."""
     con.execute(graph.bound_setup(catalog, literals))
     search_path = search_path_sql(con, catalog)
     lock = threading.Lock()
     local = threading.local()
     cursors: list[duckdb.DuckDBPyConnection] = []
     timings: dict[str, float] = {}
-    futures: dict[str, Future[None]] = {}
 
     def connection() -> duckdb.DuckDBPyConnection:
         cursor = getattr(local, "cursor", None)
@@ -71,8 +70,6 @@ def run_models(
         return cursor
 
     def run(model: Model) -> None:
-        for dep in model.deps:
-            futures[dep].result()  # submitted earlier: running or done, never queued behind us
         cursor = connection()
         started = time.perf_counter()
         try:
@@ -85,12 +82,25 @@ def run_models(
             if progress:
                 progress(model.stem, seconds)
 
+    # Ready models start longest remaining chain first, so the chain never waits behind a side
+    # branch that could have run beside it.
+    urgency = graph.remaining_path()
+    waiting = {m.table: set(m.deps) for m in graph.models}
+    by_table = {m.table: m for m in graph.models}
+    running: dict[Future[None], Model] = {}
     pool = ThreadPoolExecutor(max(1, workers), thread_name_prefix="model")
     try:
-        for model in graph.models:
-            futures[model.table] = pool.submit(run, model)
-        for model in graph.models:
-            futures[model.table].result()
+        while waiting or running:
+            ready = sorted((t for t, deps in waiting.items() if not deps), key=urgency.get)
+            for table in reversed(ready[len(ready) - (max(1, workers) - len(running)) :]):
+                running[pool.submit(run, by_table[table])] = by_table[table]
+                del waiting[table]
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                model = running.pop(future)
+                future.result()  # a failure stops the run here
+                for deps in waiting.values():
+                    deps.discard(model.table)
     except BaseException:
         for cursor in list(cursors):
             cursor.interrupt()

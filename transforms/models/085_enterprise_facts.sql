@@ -1,20 +1,9 @@
--- Per enterprise at T, the facts the A and W rules judge beyond penalties and liabilities: the
--- dishonest breaches of the lookback (A1), the cooldown event (A2), leverage (A5), the review date
--- (W3) and filings (W4). Stored with the indicators so rule_results can say what was measured.
+-- Per enterprise at T, the facts the A and W rules judge beyond penalties, liabilities and
+-- dishonest breaches: the cooldown event (A2), leverage (A5), the review date (W3) and filings
+-- (W4). Stored with the indicators so rule_results can say what was measured. Independent of the
+-- dishonest breaches on purpose: it runs beside them (A1's facts are taken in 090).
 CREATE OR REPLACE TEMP TABLE enterprise_facts AS
-WITH a1 AS (
-    SELECT b.customs_code,
-           count(*) AS breaches,
-           max(b.effective_last) AS latest_breach_date,
-           -- on a tie, the highest rule id: the same text on every run
-           arg_max(b.rule_id, (b.effective_last, b.rule_id)) AS latest_breach_rule,
-           bool_or(b.unpaid_blocker) AS breach_unpaid,
-           max(expiry_after(b.effective_last,
-                            param('repair_years') + param('upgrade_bar_years'))) AS upgrade_bar_ends
-    FROM dishonest_breaches b
-    GROUP BY ALL
-),
-a2 AS (
+WITH a2 AS (
     SELECT ev.customs_code, max(ev.event_date) AS cooldown_event_date,
            arg_max(ev.event_type, (ev.event_date, ev.event_type)) AS cooldown_event
     FROM staging.certification_events ev, ctx c
@@ -61,10 +50,6 @@ w4 AS (
     GROUP BY ALL
 )
 SELECT e.customs_code,
-       coalesce(a1.breaches, 0) AS breaches,
-       a1.latest_breach_date, a1.latest_breach_rule,
-       coalesce(a1.breach_unpaid, false) AS breach_unpaid,
-       a1.upgrade_bar_ends,
        a2.cooldown_event, a2.cooldown_event_date,
        coalesce(a5.financial_years, 0) AS financial_years,
        a5.leverage_all_high, a5.leverage_ratios,
@@ -72,7 +57,6 @@ SELECT e.customs_code,
        coalesce(w4.late_filings, 0) AS late_filings,
        coalesce(w4.unfiled_filings, 0) AS unfiled_filings
 FROM ent e
-LEFT JOIN a1 USING (customs_code)
 LEFT JOIN a2 USING (customs_code)
 LEFT JOIN a5 USING (customs_code)
 LEFT JOIN w3 USING (customs_code)

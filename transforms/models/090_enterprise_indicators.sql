@@ -18,6 +18,19 @@ liab AS (
     WHERE l.paid_date IS NULL OR l.paid_date > c.as_of
     GROUP BY ALL
 ),
+-- A1: the dishonest breaches of the lookback
+a1 AS (
+    SELECT b.customs_code,
+           count(*) AS breaches,
+           max(b.effective_last) AS latest_breach_date,
+           -- on a tie, the highest rule id: the same text on every run
+           arg_max(b.rule_id, (b.effective_last, b.rule_id)) AS latest_breach_rule,
+           bool_or(b.unpaid_blocker) AS breach_unpaid,
+           max(expiry_after(b.effective_last,
+                            param('repair_years') + param('upgrade_bar_years'))) AS upgrade_bar_ends
+    FROM dishonest_breaches b
+    GROUP BY ALL
+),
 open_cases AS (
     SELECT cs.customs_code, count(*) AS n, list(cs.case_id ORDER BY cs.opened_date) AS ids
     FROM staging.cases cs, ctx c
@@ -60,6 +73,10 @@ SELECT b.customs_code, c.as_of, b.enterprise_type, b.recorded_level, b.docs_py,
        s.score, s.basically_meets AS score_basically_meets, s.fails AS score_fails,
        s.bonus AS score_bonus, s.pending AS pending_items,
        s.ic_ts_basically_meets, s.latest_assessment_date, s.items_to_fix,
+       coalesce(a1.breaches, 0) AS breaches,
+       a1.latest_breach_date, a1.latest_breach_rule,
+       coalesce(a1.breach_unpaid, false) AS breach_unpaid,
+       a1.upgrade_bar_ends,
        ef.* EXCLUDE (customs_code),
        b.ratio, b.amount
 FROM base b
@@ -68,4 +85,5 @@ LEFT JOIN error_rates er USING (customs_code)
 LEFT JOIN liab li USING (customs_code)
 LEFT JOIN open_cases oc USING (customs_code)
 LEFT JOIN assessment_scores s USING (customs_code)
+LEFT JOIN a1 USING (customs_code)
 LEFT JOIN enterprise_facts ef USING (customs_code);

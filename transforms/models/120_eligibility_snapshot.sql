@@ -14,21 +14,6 @@ WITH per_enterprise AS (
            max(expiry_date) FILTER (rule_id LIKE 'A%' AND status = 'fail') AS latest_expiry
     FROM rule_outcomes
     GROUP BY customs_code
-),
-lineage AS (
-    SELECT customs_code, list(batch_id ORDER BY batch_id) AS batch_ids
-    FROM (SELECT DISTINCT * FROM (
-        SELECT customs_code, batch_id FROM staging.enterprises
-        UNION ALL SELECT customs_code, batch_id FROM documents_by_owner
-                  GROUP BY ALL HAVING sum(n) > 0
-        UNION ALL SELECT customs_code, batch_id FROM staging.cases
-        UNION ALL SELECT customs_code, batch_id FROM staging.liabilities
-        UNION ALL SELECT customs_code, batch_id FROM staging.certification_events
-        UNION ALL SELECT customs_code, batch_id FROM staging.filings
-        UNION ALL SELECT customs_code, batch_id FROM staging.control_assessments
-        UNION ALL SELECT customs_code, batch_id FROM staging.financials
-    ))
-    GROUP BY customs_code
 )
 SELECT e.customs_code,
        c.as_of,
