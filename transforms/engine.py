@@ -221,12 +221,12 @@ def evaluate(
             timings = run_models(con, graph, catalog, literals, threads, progress)
             duration = time.perf_counter() - started
             write_marts(con, catalog, book, as_of, run_id, duration)
+            counted = con.execute(
+                "SELECT assessed_level, count(*), count(*) FILTER (advanced_ready) "
+                f"FROM {catalog}.eligibility_snapshot GROUP BY 1 ORDER BY 1"
+            ).fetchall()
         finally:
             con.execute(f"SET threads = {threads}")
-        counted = con.execute(
-            "SELECT assessed_level, count(*), count(*) FILTER (advanced_ready) "
-            f"FROM {catalog}.eligibility_snapshot GROUP BY 1 ORDER BY 1"
-        ).fetchall()
     levels = {level: n for level, n, _ in counted}
     ready = sum(r for _, _, r in counted)
     return EvaluationResult(

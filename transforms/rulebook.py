@@ -105,12 +105,24 @@ def _fail(path: Path, message: str) -> UserError:
     return UserError(f"rulebook {path}: {message}")
 
 
+# Parsed rulebooks by (path, sha256 of the bytes): a flow reads the same file several times (the
+# CLI checks it before the run, the engine reads it again), and parsing costs ~3 ms a file.
+_PARSED: dict[tuple[Path, str], Rulebook] = {}
+
+
 def load_rulebook(path: Path) -> Rulebook:
     """Parse and check a rulebook file; any defect is refused with a message naming it."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise _fail(path, f"cannot be read ({exc.strerror})") from exc
+    key = (path, hashlib.sha256(raw).hexdigest())
+    if key not in _PARSED:
+        _PARSED[key] = _parse(path, raw, key[1])
+    return _PARSED[key]
+
+
+def _parse(path: Path, raw: bytes, sha256: str) -> Rulebook:
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -170,7 +182,7 @@ def load_rulebook(path: Path) -> Rulebook:
         params=params,
         rules=rules,
         path=path,
-        sha256=hashlib.sha256(raw).hexdigest(),
+        sha256=sha256,
     )
 
 
