@@ -41,6 +41,23 @@ def test_dependencies_come_from_table_names_outside_comments(tmp_path: Path) -> 
     assert len(graph.setup) == 1
 
 
+def test_the_longest_remaining_chain_uses_measured_seconds_when_complete(tmp_path: Path) -> None:
+    graph = load_graph(
+        _write(
+            tmp_path,
+            {
+                "010_a.sql": "CREATE OR REPLACE TEMP TABLE a AS SELECT 1 AS v;",
+                "020_b.sql": "CREATE OR REPLACE TEMP TABLE b AS SELECT v FROM a;",
+                "030_side.sql": "CREATE OR REPLACE TEMP TABLE side AS SELECT 2 AS w;",
+            },
+        )
+    )
+    measured = graph.remaining_path({"010_a": 0.5, "020_b": 0.25, "030_side": 1.0})
+    assert measured == {"a": 0.75, "b": 0.25, "side": 1.0}
+    by_length = graph.remaining_path({"010_a": 0.5})  # incomplete: SQL length stands in
+    assert by_length["a"] == by_length["b"] + len(graph.models[0].sql)
+
+
 def test_a_model_reading_a_later_table_is_refused(tmp_path: Path) -> None:
     _write(
         tmp_path,

@@ -166,6 +166,12 @@ def test_same_data_and_date_twice_gives_identical_rows_and_keeps_history(world):
         "SELECT DISTINCT run_id FROM marts.rule_results WHERE as_of = DATE '2025-09-30'"
     ).fetchall()
     assert runs == [(result.run_id,)]
+    # every evaluation records its models' seconds (the later ones were ordered by them)
+    timed = world.con.sql(
+        "SELECT run_id, count(*), bool_and(seconds > 0) FROM ops.model_timings GROUP BY 1"
+    ).fetchall()
+    assert len(timed) == 3
+    assert {(n, ok) for _, n, ok in timed} == {(len(result.model_seconds), True)}
 
 
 def test_every_rule_has_explanations_in_both_languages(world):

@@ -166,6 +166,15 @@ def record_templates(con: duckdb.DuckDBPyConnection, rows: list[tuple[str, str, 
         insert_rows(con, "marts.explanation_templates", rows)
 
 
+def last_model_seconds(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
+    """Seconds per model of the latest recorded evaluation (empty before the first)."""
+    rows = con.execute(
+        "SELECT model, seconds FROM ops.model_timings WHERE run_id = "
+        "(SELECT arg_max(run_id, recorded_at) FROM ops.model_timings)"
+    ).fetchall()
+    return dict(rows)
+
+
 def write_marts(
     con: duckdb.DuckDBPyConnection,
     catalog: str,
@@ -173,6 +182,7 @@ def write_marts(
     as_of: dt.date,
     run_id: str,
     duration_s: float,
+    model_seconds: dict[str, float],
 ) -> None:
     """Replace T's rows of every mart in one transaction; other dates stay as history."""
     con.execute("BEGIN TRANSACTION")
@@ -189,6 +199,12 @@ def write_marts(
             "INSERT INTO marts.evaluations VALUES (?, ?, ?, ?, ?, "
             f"(SELECT count(*) FROM {catalog}.eligibility_snapshot), current_timestamp, ?)",
             [as_of, book.id, book.sha256, book.provisional, run_id, duration_s],
+        )
+        recorded_at = dt.datetime.now(dt.UTC)
+        insert_rows(
+            con,
+            "ops.model_timings",
+            [(run_id, as_of, model, sec, recorded_at) for model, sec in model_seconds.items()],
         )
         con.execute("COMMIT")
     except BaseException:
@@ -218,9 +234,10 @@ def evaluate(
         try:
             bind_run(con, book, as_of, run_id)
             literals = run_literals(book, as_of, run_id)
-            timings = run_models(con, graph, catalog, literals, threads, progress)
+            previous = last_model_seconds(con)
+            timings = run_models(con, graph, catalog, literals, threads, progress, previous)
             duration = time.perf_counter() - started
-            write_marts(con, catalog, book, as_of, run_id, duration)
+            write_marts(con, catalog, book, as_of, run_id, duration, timings)
             counted = con.execute(
                 "SELECT assessed_level, count(*), count(*) FILTER (advanced_ready) "
                 f"FROM {catalog}.eligibility_snapshot GROUP BY 1 ORDER BY 1"

@@ -57,13 +57,16 @@ class ModelGraph:
     setup: tuple[str, ...]  # the macro files
     models: tuple[Model, ...]  # in file order, which respects dependencies
 
-    def remaining_path(self) -> dict[str, int]:
-        """Per table, the weight of the longest chain of models from it to the end, the SQL's
-        length standing in for its cost: what must still run after it starts, at best."""
-        longest: dict[str, int] = {}
+    def remaining_path(self, seconds: Mapping[str, float] | None = None) -> dict[str, float]:
+        """Per table, the cost of the longest chain of models from it to the end: what must
+        still run after it starts, at best. Costs are the seconds a previous run measured (by
+        model stem) when it measured every model, else the SQL's length stands in."""
+        known = seconds is not None and all(m.stem in seconds for m in self.models)
+        longest: dict[str, float] = {}
         for model in reversed(self.models):
+            cost = seconds[model.stem] if known and seconds is not None else len(model.sql)
             after = [longest[m.table] for m in self.models if model.table in m.deps]
-            longest[model.table] = len(model.sql) + max(after, default=0)
+            longest[model.table] = cost + max(after, default=0)
         return longest
 
     def bound_setup(self, catalog: str, literals: Mapping[str, str]) -> str:

@@ -49,9 +49,11 @@ def run_models(
     literals: Mapping[str, str],
     workers: int,
     progress: Progress | None = None,
+    previous: Mapping[str, float] | None = None,
 ) -> dict[str, float]:
-    """Run every model once its dependencies are built, `workers` at a time. A failing model
-    stops the run (the others are interrupted) and is raised as RuntimeError naming it."""
+    """Run every model once its dependencies are built, `workers` at a time (`previous`: the
+    seconds per model of an earlier run, to order them). A failing model stops the run (the
+    others are interrupted) and is raised as RuntimeError naming it."""
     con.execute(graph.bound_setup(catalog, literals))
     search_path = search_path_sql(con, catalog)
     lock = threading.Lock()
@@ -84,7 +86,7 @@ def run_models(
 
     # Ready models start longest remaining chain first, so the chain never waits behind a side
     # branch that could have run beside it.
-    urgency = graph.remaining_path()
+    urgency = graph.remaining_path(previous)
     waiting = {m.table: set(m.deps) for m in graph.models}
     by_table = {m.table: m for m in graph.models}
     running: dict[Future[None], Model] = {}

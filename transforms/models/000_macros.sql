@@ -38,3 +38,10 @@ CREATE OR REPLACE TEMP MACRO fill_template(tpl, value, threshold, expiry, last_b
         '{threshold}', coalesce(threshold, '')),
         '{expiry}', coalesce(CAST(expiry AS VARCHAR), '-')),
         '{last_breach}', coalesce(CAST(last_breach AS VARCHAR), '-'));
+-- A rule outcome with nothing to tell: pass, no dates. rule_outcomes leaves these out; the view
+-- marts.rule_results and the snapshot take a missing outcome as exactly this.
+CREATE OR REPLACE TEMP MACRO plain_pass(status, variant, expiry_date, last_breach_date) AS
+    status = 'pass' AND variant = 'pass' AND expiry_date IS NULL AND last_breach_date IS NULL;
+-- An enterprise whose recorded level is already dishonest (A1 fails on it alone).
+CREATE OR REPLACE TEMP MACRO recorded_dishonest(level) AS
+    level IN ('dishonest', 'seriously_dishonest');

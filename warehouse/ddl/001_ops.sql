@@ -66,3 +66,13 @@ CREATE TABLE IF NOT EXISTS ops.runs (
     finished_at TIMESTAMPTZ,
     details     VARCHAR
 );
+
+-- Seconds each SQL model of an evaluation took (transforms/models/*.sql): shows which model grew
+-- slow, and the next evaluation starts the longest remaining chain of models first.
+CREATE TABLE IF NOT EXISTS ops.model_timings (
+    run_id      VARCHAR NOT NULL,
+    as_of       DATE NOT NULL,
+    model       VARCHAR NOT NULL,
+    seconds     DOUBLE NOT NULL,
+    recorded_at TIMESTAMPTZ NOT NULL
+);
