@@ -1,8 +1,9 @@
 """The quality gate: run a kind's suite (expectations/suites.py) with Great Expectations in DuckDB.
 
-GX reads the batch through a cursor of the pipeline's connection (the batch table must be
-committed), never through the writer connection itself: SQLAlchemy's pool would end the writer's
-open transaction. One datasource, one batch and one suite run per call; every check is one query.
+GX reads the batch through the pipeline's connection itself, inside its open transaction (the
+batch's rows are in staging, not committed yet): SQLAlchemy gets it behind a proxy whose begin,
+commit, rollback and close do nothing, so neither GX nor the pool can end the writer's
+transaction. One datasource, one batch and one suite run per call; every check is one query.
 """
 
 from __future__ import annotations
@@ -51,7 +52,8 @@ def validate_batch(
     column_checks: bool = True,
     keep: Callable[[Any], None] | None = None,
 ) -> list[QualityFinding]:
-    """Validate the committed batch in `table` with the suite of `kind`: one finding per check.
+    """Validate the batch in `table` (a table or view `con` sees, committed or not) with the suite
+    of `kind`: one finding per check.
 
     column_checks=False leaves out the per-column contract (required, pattern, enum, minimum),
     for callers that have already enforced it on the same rows with pandera. `keep`, if given,
@@ -120,18 +122,35 @@ def _expectation(gx: Any, check: Check) -> Any:
     )
 
 
+class _Shared:
+    """The writer connection as SQLAlchemy may hold it: the transaction stays the caller's."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self._con = con
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._con, name)
+
+    def begin(self) -> None:
+        pass
+
+    def commit(self) -> None:
+        pass
+
+    def rollback(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
 def _run(gx: Any, con: duckdb.DuckDBPyConnection, suite: Suite, table: str) -> Any:
     import duckdb_engine
 
     from expectations import gx_patch
 
-    cursors: list[duckdb.DuckDBPyConnection] = []
-
     def creator() -> Any:
-        # A fresh cursor sees every committed table of `con`, attached databases included.
-        cursor = con.cursor()
-        cursors.append(cursor)
-        return duckdb_engine.ConnectionWrapper(cursor)
+        return duckdb_engine.ConnectionWrapper(_Shared(con))
 
     name = f"quality-{suite.name}-{uuid.uuid4().hex[:12]}"
     sources = gx.context.data_sources
@@ -153,8 +172,6 @@ def _run(gx: Any, con: duckdb.DuckDBPyConnection, suite: Suite, table: str) -> A
         if name in sources.all():
             gx_patch.release(sources.get(name))
             sources.delete(name)
-        for cursor in cursors:  # whatever GX still holds is closed now
-            cursor.close()
     return outcome
 
 

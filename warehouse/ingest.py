@@ -2,21 +2,20 @@
 
 One file is one batch:
   fingerprint (sha256; an already accepted file is a duplicate and changes nothing)
-  -> read into batch.<kind> (typed, source_row)        warehouse/ingest_batch.py
+  -> BEGIN; the rows into staging.<kind> (typed, batch_id, source_row)   warehouse/ingest_read.py
   -> pandera contract, chunked                         expectations/contracts.py
   -> checks against loaded data                        warehouse/ingest_checks.py
   -> GX quality gate                                   expectations/gx_validate.py
-  -> ONE transaction: raw rows + staging merge + ledger + warnings + quality results
-     (or, when rejected: ledger + rejections, then the file is set aside with a reason file).
+  -> replaced rows to raw.<kind>_superseded + ledger + warnings + quality results; COMMIT
+     (or, when rejected: ROLLBACK; then ledger + rejections, and the file is set aside with a
+     reason file). Any failure before COMMIT rolls everything back.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import shutil
-import threading
 import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
@@ -28,29 +27,18 @@ import duckdb
 
 from warehouse.contract import KINDS, Kind, kind_of_file
 from warehouse.errors import UserError
-from warehouse.ingest_batch import LoadedBatch, drop_batch, load_batch
+from warehouse.ingest_batch import LoadedBatch, drop_batch
 from warehouse.ingest_checks import batch_findings, orphan_rows_sql
+from warehouse.ingest_read import KIND_ORDER, ReadBatch, read_batch, rollback
+from warehouse.ingest_stage import drop_view
 from warehouse.ingest_types import BatchRejected, Finding, IngestReport
-from warehouse.ledger import (
-    LedgerEntry,
-    accepted_batch_for,
-    new_batch_id,
-    sha256_of,
-    write_findings,
-    write_ledger,
-)
-from warehouse.readers import file_format, reject
+from warehouse.ledger import LedgerEntry, new_batch_id, write_findings, write_ledger
+from warehouse.readers import file_format
 from warehouse.settings import Settings
 from warehouse.staging_merge import ensure_history_views, merge_batch
 
 TIMEZONE = ZoneInfo("Asia/Shanghai")
 log = logging.getLogger(__name__)
-# Kinds loaded first so later files can resolve their references; the rest follow KINDS order.
-KIND_ORDER = [
-    "enterprises",
-    "declarations",
-    *[k for k in KINDS if k not in ("enterprises", "declarations")],
-]
 PROGRESS_BYTES = 64 << 20  # files at least this big report each stage through `progress`
 REASON_SUFFIX = ".reason.json"
 
@@ -118,57 +106,66 @@ def _ingest_file(
     load_date = load_date or today_in_shanghai()
     started = datetime.now(UTC)
     t0 = time.perf_counter()
-    timings: dict[str, float] = {}
     say = progress if progress is not None and path.stat().st_size >= PROGRESS_BYTES else None
     kind_name = kind_of_file(path.name)
-    size = path.stat().st_size
     kind = KINDS.get(kind_name) if kind_name else None
-
-    # The file is read into the batch database (outside the warehouse) while its sha256 is
-    # computed; a duplicate interrupts the read, and nothing is written either way.
-    fingerprint = Fingerprint(con, path)
-    loaded: LoadedBatch | None = None
-    read_error: BatchRejected | None = None
-    try:
-        loaded = _read(con, kind, path, settings)
-    except BatchRejected as rejected:
-        read_error = rejected
-    except duckdb.InterruptException:
-        if fingerprint.result()[1] is None:  # not interrupted for a duplicate
-            if kind is not None:
-                drop_batch(con, kind)
-            raise
-    except BaseException:
-        fingerprint.result_quietly()
-        if kind is not None:
-            drop_batch(con, kind)
-        raise
-    t_hash = time.perf_counter()
-    sha, earlier = fingerprint.result()
-    timings["hash"] = time.perf_counter() - t_hash  # the wait beyond the read
-    if loaded is not None:
-        timings["read"] = loaded.seconds
-    if earlier is not None:
-        if kind is not None:
-            drop_batch(con, kind)
-        return _duplicate(con, path, kind_name, earlier, t0, timings)
-
-    batch_id = new_batch_id(kind_name, sha, started)
     ensure_history_views(con)
+
+    # The rows go into staging inside a transaction left open: validation reads them there, and
+    # they are committed with the ledger row or rolled back (warehouse/ingest_read.py).
+    read = read_batch(
+        con,
+        kind,
+        path,
+        settings.warehouse.parent / ".ingest_tmp",
+        settings.threads,
+        lambda sha: new_batch_id(kind_name, sha, started),
+    )
+    try:
+        return _judge_and_write(
+            con, settings, path, kind, read, started, t0, say, load_date, before_commit, kept
+        )
+    finally:
+        if kind is not None:
+            drop_batch(con, kind)  # an in-memory batch, once the transaction has ended
+
+
+def _judge_and_write(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    path: Path,
+    kind: Kind | None,
+    read: ReadBatch,
+    started: datetime,
+    t0: float,
+    say: Progress | None,
+    load_date: date,
+    before_commit: Callable[[duckdb.DuckDBPyConnection], None] | None,
+    kept: list[Any],
+) -> IngestReport:
+    """Validate the rows `read` put in staging, then commit them with the ledger row, or roll
+    them back and record the rejection."""
+    kind_name = kind.name if kind is not None else kind_of_file(path.name)
+    timings = dict(read.timings)
+    if read.duplicate_of is not None:
+        return _duplicate(con, path, kind_name, read.duplicate_of, t0, timings)
+
+    batch_id = read.batch_id or new_batch_id(kind_name, read.sha256, started)
     entry = dict(
         batch_id=batch_id,
         kind=kind_name,
         file_name=path.name,
         file_path=str(path),
-        sha256=sha,
-        size_bytes=size,
+        sha256=read.sha256,
+        size_bytes=path.stat().st_size,
         started_at=started,
     )
+    loaded = read.loaded
     findings: list[Finding] = []
     gx_rows: list[tuple] = []
     try:
-        if read_error is not None:
-            raise read_error
+        if read.error is not None:
+            raise read.error
         assert kind is not None and loaded is not None
         if say:
             say(f"{path.name}: read {loaded.rows:,d} rows in {loaded.seconds:.1f} s")
@@ -182,23 +179,21 @@ def _ingest_file(
         )
         _check(findings, lambda: quality, timings, None)
     except BatchRejected as rejected:
-        if kind is not None:
-            drop_batch(con, kind)
+        if loaded is not None:
+            rollback(con)  # the batch's rows leave staging
         all_findings = findings + [f for f in rejected.findings if f not in findings]
         return _reject(
             con, settings, path, entry, loaded, all_findings, gx_rows, rejected.first, t0, timings
         )
     except BaseException:  # e.g. the quality gate crashed: no verdict, nothing written
-        if kind is not None:
-            drop_batch(con, kind)
+        if loaded is not None:
+            rollback(con)
         raise
 
-    assert kind is not None and loaded is not None
     t_commit = time.perf_counter()
     warnings = [f for f in findings if f.severity == "warning"]
     try:
-        con.execute("BEGIN TRANSACTION")
-        merge_batch(con, kind, loaded.table, batch_id)
+        merge_batch(con, kind, loaded.table, batch_id, earlier_rows=read.earlier_rows)
         _write_ops(con, batch_id, path.name, [], warnings, gx_rows, loaded.table, kind.name)
         finished = datetime.now(UTC)
         write_ledger(
@@ -216,12 +211,11 @@ def _ingest_file(
         )
         if before_commit is not None:
             before_commit(con)
+        drop_view(con, kind)
         con.execute("COMMIT")
     except BaseException:
-        _rollback(con)
+        rollback(con)
         raise
-    finally:
-        drop_batch(con, kind)
     timings["commit"] = time.perf_counter() - t_commit
     return IngestReport(
         batch_id=batch_id,
@@ -236,58 +230,6 @@ def _ingest_file(
         file_path=str(path),
         timings=timings,
     )
-
-
-class Fingerprint:
-    """The file's sha256 computed on a thread, and the accepted batch that already holds it.
-
-    The ledger is looked up through a cursor of `con` (the writer is busy reading the file); a
-    duplicate interrupts what `con` is running then (the read), so a duplicate costs about its
-    hash, as when files were hashed before being read."""
-
-    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path) -> None:
-        self._con = con
-        self._cursor = con.cursor()
-        self._path = path
-        self._value: tuple[str, str | None] | None = None
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="ingest-sha256", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        try:
-            sha = sha256_of(self._path)
-            earlier = accepted_batch_for(self._cursor, sha)
-            self._value = (sha, earlier)
-            if earlier is not None:
-                self._con.interrupt()
-        except BaseException as exc:
-            self._error = exc
-        finally:
-            self._cursor.close()
-
-    def result(self) -> tuple[str, str | None]:
-        """(sha256, batch id of the accepted batch with the same content or None)."""
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        assert self._value is not None
-        return self._value
-
-    def result_quietly(self) -> None:
-        self._thread.join()
-
-
-def _read(
-    con: duckdb.DuckDBPyConnection, kind: Kind | None, path: Path, settings: Settings
-) -> LoadedBatch:
-    if kind is None:
-        file_format(path)  # an unsupported type is the more useful reason
-        raise reject(
-            "unknown_kind",
-            f"the file name does not start with a known kind ({', '.join(KIND_ORDER)})",
-        )
-    return load_batch(con, kind, path, settings.warehouse.parent / ".ingest_tmp")
 
 
 def _duplicate(
@@ -440,7 +382,7 @@ def _reject(
         )
         con.execute("COMMIT")
     except BaseException:
-        _rollback(con)
+        rollback(con)
         raise
     moved_to, reason_file = set_aside(path, settings, entry, first, reason, findings)
     return IngestReport(
@@ -510,12 +452,6 @@ def _format_or_none(path: Path) -> str | None:
 
 def _count(findings: Iterable[Finding]) -> int:
     return sum(f.count for f in findings)
-
-
-def _rollback(con: duckdb.DuckDBPyConnection) -> None:
-    # No transaction may be open (it failed before BEGIN took effect).
-    with contextlib.suppress(duckdb.Error):
-        con.execute("ROLLBACK")
 
 
 # ---------------------------------------------------------------- many files

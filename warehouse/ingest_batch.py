@@ -97,9 +97,11 @@ def insertion_order(con: duckdb.DuckDBPyConnection):
 
 
 def load_batch(
-    con: duckdb.DuckDBPyConnection, kind: Kind, path: Path, temp_dir: Path
+    con: duckdb.DuckDBPyConnection, kind: Kind, path: Path, temp_dir: Path, *, fast: bool = True
 ) -> LoadedBatch:
-    """Create batch.<kind> from `path`; raise BatchRejected with the findings if it is bad."""
+    """Create batch.<kind> from `path`; raise BatchRejected with the findings if it is bad.
+
+    fast=False reads a CSV the robust way at once (the fast read already failed on it)."""
     started = time.perf_counter()
     fmt = file_format(path)
     if path.stat().st_size == 0:
@@ -108,7 +110,7 @@ def load_batch(
     drop_batch(con, kind)
     table = batch_table(kind)
     if fmt == "csv":
-        loaded = _load_csv(con, kind, path, temp_dir, table)
+        loaded = _load_csv(con, kind, path, temp_dir, table, fast)
     elif fmt == "xlsx":
         loaded = _load_excel(con, kind, path, table)
     else:
@@ -121,18 +123,18 @@ def load_batch(
 
 
 def _load_csv(
-    con: duckdb.DuckDBPyConnection, kind: Kind, path: Path, temp_dir: Path, table: str
+    con: duckdb.DuckDBPyConnection, kind: Kind, path: Path, temp_dir: Path, table: str, fast: bool
 ) -> LoadedBatch:
     src = open_csv(path, temp_dir)
     try:
         try:
-            return _csv_into(con, kind, src, table)
+            return _csv_into(con, kind, src, table, fast)
         except _NotUtf8:
             # The first MiB looked like UTF-8 but later bytes are not: a GBK export with an
             # ASCII head. Transcode the whole file and read again.
             src.cleanup()
             src = open_csv(path, temp_dir, force_encoding="gb18030")
-            return _csv_into(con, kind, src, table)
+            return _csv_into(con, kind, src, table, fast)
     finally:
         src.cleanup()
 
@@ -147,15 +149,42 @@ def _is_unicode_error(exc: duckdb.Error) -> bool:
 
 
 def _csv_into(
-    con: duckdb.DuckDBPyConnection, kind: Kind, src: SourceFile, table: str
+    con: duckdb.DuckDBPyConnection, kind: Kind, src: SourceFile, table: str, fast: bool = True
 ) -> LoadedBatch:
     hm, warnings = map_header(kind, src.header)
     assert src.csv_path is not None
     n = len(src.header)
+    if fast:
+        loaded = _fast_csv_into(con, kind, src, table, hm, warnings)
+        if loaded is not None:
+            return loaded
+    # Something in the file is not clean: read it as text and find out what, row by row.
+    try:
+        robust = robust_select_sql(kind, hm, csv_text_source(src.csv_path, n))
+        con.execute(f"CREATE TABLE {table} AS {robust}")
+    except duckdb.InterruptException:
+        raise
+    except duckdb.Error as exc:
+        if _is_unicode_error(exc) and src.encoding != "gb18030":
+            raise _NotUtf8() from exc
+        raise reject("csv_format", f"the CSV cannot be parsed: {_duckdb_reason(exc)}") from exc
+    return _finish_robust(con, kind, table, "csv", src.encoding, warnings)
+
+
+def _fast_csv_into(
+    con: duckdb.DuckDBPyConnection,
+    kind: Kind,
+    src: SourceFile,
+    table: str,
+    hm: HeaderMap,
+    warnings: list[Finding],
+) -> LoadedBatch | None:
+    """The typed read in parallel, numbered by position; None if the file is not clean."""
+    assert src.csv_path is not None
     big = src.csv_path.stat().st_size >= BIG_CSV_BYTES
     source = read_csv_sql(
         src.csv_path,
-        fast_csv_types(kind, hm, n),
+        fast_csv_types(kind, hm, len(src.header)),
         ordinality=False,
         buffer_size=CSV_BUFFER_BYTES if big else None,
     )
@@ -175,17 +204,7 @@ def _csv_into(
         if _is_unicode_error(exc) and src.encoding != "gb18030":
             raise _NotUtf8() from exc
         drop_batch(con, kind)
-    # Something in the file is not clean: read it as text and find out what, row by row.
-    try:
-        robust = robust_select_sql(kind, hm, csv_text_source(src.csv_path, n))
-        con.execute(f"CREATE TABLE {table} AS {robust}")
-    except duckdb.InterruptException:
-        raise
-    except duckdb.Error as exc:
-        if _is_unicode_error(exc) and src.encoding != "gb18030":
-            raise _NotUtf8() from exc
-        raise reject("csv_format", f"the CSV cannot be parsed: {_duckdb_reason(exc)}") from exc
-    return _finish_robust(con, kind, table, "csv", src.encoding, warnings)
+    return None
 
 
 def _load_excel(con: duckdb.DuckDBPyConnection, kind: Kind, path: Path, table: str) -> LoadedBatch:

@@ -65,18 +65,24 @@ def _errors_reject(kind: Kind, col: Column) -> bool:
 
 
 def read_csv_sql(
-    csv_path: Path, types: list[str], *, ordinality: bool = True, buffer_size: int | None = None
+    csv_path: Path,
+    types: list[str],
+    *,
+    ordinality: bool = True,
+    buffer_size: int | None = None,
+    header: bool = True,
 ) -> str:
     """`read_csv` with explicit types for columns c0..cN (never auto-detected), numbered
-    WITH ORDINALITY unless `ordinality=False`.
+    WITH ORDINALITY unless `ordinality=False`; header=False for a part of a file after its first.
 
     Numbering in the reader makes DuckDB parse the file on one thread (10M rows: ~9 s instead of
-    ~4 s), so the fast path reads without it and numbers rows by their position instead (see
-    warehouse/ingest_batch.py)."""
+    ~4 s), so the fast path reads a big file in parts side by side (warehouse/csv_parts.py), or,
+    when it cannot be cut, without numbers, by position (warehouse/ingest_batch.py)."""
     columns = ", ".join(f"'c{i}': '{t}'" for i, t in enumerate(types))
     buffer = "" if buffer_size is None else f", buffer_size = {int(buffer_size)}"
     return (
-        f"read_csv({sql_str(csv_path)}, header = true, auto_detect = false, delim = ',', "
+        f"read_csv({sql_str(csv_path)}, header = {str(header).lower()}, auto_detect = false, "
+        "delim = ',', "
         f"quote = '\"', escape = '\"', columns = {{{columns}}}{buffer})"
         + (" WITH ORDINALITY" if ordinality else "")
     )
@@ -150,17 +156,20 @@ def _fast_expr(kind: Kind, col: Column, src: str | None) -> str:
     return value
 
 
-def fast_select_sql(kind: Kind, hm: HeaderMap, source: str, *, source_row: bool = True) -> str:
+def fast_select_sql(
+    kind: Kind, hm: HeaderMap, source: str, *, source_row: bool = True, rows_before: int = 0
+) -> str:
     """SELECT of the typed batch from `read_csv_sql(...)` (typed columns): raises on surprises.
 
-    With source_row=False the contract columns only (for a source read without ordinality)."""
+    source_row is the ordinality plus `rows_before` (a part of a file: the records before it);
+    with source_row=False the contract columns only (for a source read without ordinality)."""
     exprs = []
     for col in kind.columns:
         pos = hm.positions.get(col.name)
         src = None if pos is None else f"c{pos}"
         exprs.append(f"{_fast_expr(kind, col, src)} AS {col.name}")
     if source_row:
-        exprs.append("CAST(ordinality AS BIGINT) AS source_row")
+        exprs.append(f"CAST(ordinality + {int(rows_before)} AS BIGINT) AS source_row")
     return f"SELECT {', '.join(exprs)} FROM {source}"
 
 
