@@ -20,11 +20,11 @@ from transforms.rulebook import Rulebook, rulebook_for
 from warehouse import derived
 
 EXPLANATIONS = Path(__file__).parent / "explanations.toml"
-# Marts replaced per as_of: target table -> the model table it is written from.
+# Marts replaced per as_of: target table -> the model tables it is written from.
 MART_TABLES = {
-    "marts.eligibility_snapshot": "eligibility_snapshot",
-    "marts.rule_outcomes": "rule_outcomes",
-    "marts.enterprise_indicators": "enterprise_indicators",
+    "marts.eligibility_snapshot": ("eligibility_snapshot",),
+    "marts.rule_outcomes": ("breach_outcomes", "measured_outcomes"),
+    "marts.enterprise_indicators": ("enterprise_indicators",),
 }
 
 RUN_VARIABLES = ("as_of", "run_id", "rulebook_id", "rulebook_provisional")
@@ -187,10 +187,11 @@ def write_marts(
     """Replace T's rows of every mart in one transaction; other dates stay as history."""
     con.execute("BEGIN TRANSACTION")
     try:
-        for target, table in MART_TABLES.items():
-            select = _insert_select(con, target, catalog, table)
+        for target, tables in MART_TABLES.items():
             con.execute(f"DELETE FROM {target} WHERE as_of = ?", [as_of])
-            con.execute(f"INSERT INTO {target} BY NAME SELECT {select} FROM {catalog}.{table}")
+            for table in tables:
+                select = _insert_select(con, target, catalog, table)
+                con.execute(f"INSERT INTO {target} BY NAME SELECT {select} FROM {catalog}.{table}")
         con.execute("DELETE FROM marts.rule_results_archive WHERE as_of = ?", [as_of])
         record_rulebook(con, book)
         record_templates(con, explanation_rows(book.rules))

@@ -38,7 +38,7 @@ CREATE OR REPLACE TEMP MACRO fill_template(tpl, value, threshold, expiry, last_b
         '{threshold}', coalesce(threshold, '')),
         '{expiry}', coalesce(CAST(expiry AS VARCHAR), '-')),
         '{last_breach}', coalesce(CAST(last_breach AS VARCHAR), '-'));
--- A rule outcome with nothing to tell: pass, no dates. rule_outcomes leaves these out; the view
+-- A rule outcome with nothing to tell: pass, no dates. The outcome models leave these out; the view
 -- marts.rule_results and the snapshot take a missing outcome as exactly this.
 CREATE OR REPLACE TEMP MACRO plain_pass(status, variant, expiry_date, last_breach_date) AS
     status = 'pass' AND variant = 'pass' AND expiry_date IS NULL AND last_breach_date IS NULL;

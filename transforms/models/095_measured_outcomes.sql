@@ -1,5 +1,5 @@
 -- The outcomes of A2-A7 and W1-W5 at T. What they judge is all in enterprise_measures, so they
--- are decided beside the dishonest breaches; rule_outcomes (100) adds D1-D8 and A1. Only what is
+-- are decided beside the dishonest breaches; breach_outcomes (100) decides D1-D8 and A1. Only what is
 -- not a plain pass is kept (see 100).
 CREATE OR REPLACE TEMP TABLE measured_outcomes AS
 SELECT *

@@ -1,4 +1,4 @@
--- The eligibility snapshot: one row per enterprise at T (rule_outcomes holds what is not a plain
+-- The eligibility snapshot: one row per enterprise at T (the outcomes hold what is not a plain
 -- pass; an enterprise with none passes every rule).
 CREATE OR REPLACE TEMP TABLE eligibility_snapshot AS
 WITH per_enterprise AS (
@@ -12,7 +12,7 @@ WITH per_enterprise AS (
            count(*) FILTER (rule_id LIKE 'A%' AND status = 'fail' AND expiry_date IS NULL)
                AS blockers_without_expiry,
            max(expiry_date) FILTER (rule_id LIKE 'A%' AND status = 'fail') AS latest_expiry
-    FROM rule_outcomes
+    FROM (SELECT * FROM breach_outcomes UNION ALL SELECT * FROM measured_outcomes)
     GROUP BY customs_code
 )
 SELECT e.customs_code,

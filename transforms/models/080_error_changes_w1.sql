@@ -1,7 +1,7 @@
--- W2: declaration error rate over W1(T). Numerator: error-recorded changes requested in W1(T) on
--- the enterprise's declarations (any declaration date); orphan changes are left out.
--- Denominator: the enterprise's declarations declared in W1(T).
-CREATE OR REPLACE TEMP TABLE error_rates AS
+-- W2's numerator: error-recorded changes requested in W1(T) on the enterprise's declarations (any
+-- declaration date); orphan changes are left out. The rate (over declared_in_w1, its denominator)
+-- is taken in enterprise_measures, so this runs beside the W1 count.
+CREATE OR REPLACE TEMP TABLE error_changes_w1 AS
 WITH errors AS (
     -- derived.error_changes: error-recorded changes with their declaration's owners (NULL for
     -- orphans, which then match no enterprise)
@@ -10,7 +10,8 @@ WITH errors AS (
     WHERE ch.requested_date > c.w1_after AND ch.requested_date <= c.as_of
     GROUP BY ALL
 ),
-errors_by_owner AS (
+by_owner AS (
+    -- an enterprise has one type, so one row each
     SELECT e.customs_code, sum(x.n) AS n
     FROM ent e JOIN errors x ON x.consignee_code = e.customs_code
     WHERE e.enterprise_type = 'importer_exporter'
@@ -20,14 +21,5 @@ errors_by_owner AS (
     FROM ent e JOIN errors x ON x.declarant_code = e.customs_code
     WHERE e.enterprise_type = 'customs_broker'
     GROUP BY ALL
-),
-declared AS (
-    SELECT customs_code, n FROM declared_in_w1
 )
-SELECT e.customs_code,
-       coalesce(d.n, 0) AS declarations_w1,
-       coalesce(x.n, 0) AS error_changes_w1,
-       CASE WHEN coalesce(d.n, 0) > 0 THEN coalesce(x.n, 0) / d.n END AS error_rate
-FROM ent e
-LEFT JOIN declared d USING (customs_code)
-LEFT JOIN errors_by_owner x USING (customs_code);
+SELECT * FROM by_owner;

@@ -4,8 +4,9 @@
 -- measured lives in enterprise_indicators, and the view marts.rule_results renders value,
 -- threshold, basis and explanations from both when read. Only what is not a plain pass is kept:
 -- a plain pass with no date to tell is what the view (and the snapshot) assume for a missing row.
--- A2-A7 and W1-W5 come decided from measured_outcomes (095); D1-D8 and A1 wait for the breaches.
-CREATE OR REPLACE TEMP TABLE rule_outcomes AS
+-- This model decides D1-D8 and A1, which wait for the dishonest breaches; measured_outcomes (095)
+-- decides A2-A7 and W1-W5 beside them. marts.rule_outcomes is written from both.
+CREATE OR REPLACE TEMP TABLE breach_outcomes AS
 SELECT *
 FROM (
 WITH d_rules AS (
@@ -45,6 +46,4 @@ SELECT customs_code, 'A1',
        latest_breach_date
 FROM enterprise_indicators
 )
-WHERE NOT plain_pass(status, variant, expiry_date, last_breach_date)
-UNION ALL
-SELECT * FROM measured_outcomes;
+WHERE NOT plain_pass(status, variant, expiry_date, last_breach_date);
