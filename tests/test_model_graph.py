@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from transforms.engine import model_graph, run_literals
+from transforms.engine import last_model_seconds, model_graph, run_literals
 from transforms.model_graph import bind_values, load_graph
 from transforms.model_runner import run_models, work_catalog
 from transforms.rulebook import rulebook_for
@@ -134,3 +134,23 @@ def test_a_failing_model_is_named_and_the_work_catalog_is_dropped(tmp_path: Path
     databases = con.execute("SELECT database_name FROM duckdb_databases()").fetchall()
     catalogs = {r[0] for r in databases}
     assert not any(name.startswith("cc_work_") for name in catalogs)
+
+
+def test_previous_seconds_are_the_median_of_each_models_latest_runs() -> None:
+    con = duckdb.connect()
+    con.execute(
+        "CREATE SCHEMA ops; CREATE TABLE ops.model_timings (run_id VARCHAR, as_of DATE, "
+        "model VARCHAR, seconds DOUBLE, recorded_at TIMESTAMPTZ)"
+    )
+    assert last_model_seconds(con) == {}
+    # run 0 is the oldest (9 s, left out); the latest five of 010_a: 1, 2, 3, 4, 100
+    for run, seconds in enumerate([9.0, 1.0, 2.0, 100.0, 3.0, 4.0]):
+        con.execute(
+            "INSERT INTO ops.model_timings VALUES (?, DATE '2026-06-30', '010_a', ?, "
+            "TIMESTAMPTZ '2026-06-30 00:00:00+00' + to_minutes(?))",
+            [f"run-{run}", seconds, run],
+        )
+    con.execute(
+        "INSERT INTO ops.model_timings VALUES ('run-5', DATE '2026-06-30', '020_b', 0.5, now())"
+    )
+    assert last_model_seconds(con) == {"010_a": 3.0, "020_b": 0.5}

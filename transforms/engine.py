@@ -166,11 +166,15 @@ def record_templates(con: duckdb.DuckDBPyConnection, rows: list[tuple[str, str, 
         insert_rows(con, "marts.explanation_templates", rows)
 
 
-def last_model_seconds(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
-    """Seconds per model of the latest recorded evaluation (empty before the first)."""
+def last_model_seconds(con: duckdb.DuckDBPyConnection, runs: int = 5) -> dict[str, float]:
+    """Median seconds per model over its latest recorded runs (one run's are noisy); empty
+    before the first evaluation."""
     rows = con.execute(
-        "SELECT model, seconds FROM ops.model_timings WHERE run_id = "
-        "(SELECT arg_max(run_id, recorded_at) FROM ops.model_timings)"
+        "SELECT model, median(seconds) FROM ("
+        "  SELECT model, seconds, row_number() OVER ("
+        "    PARTITION BY model ORDER BY recorded_at DESC) AS latest"
+        "  FROM ops.model_timings) WHERE latest <= ? GROUP BY model",
+        [runs],
     ).fetchall()
     return dict(rows)
 
