@@ -95,8 +95,10 @@ class Suite:
 def build_suite(kind: str, load_date: datetime.date, *, column_checks: bool = True) -> Suite:
     """The suite of one kind; `load_date` bounds dates that may not lie in the future.
 
-    Without column_checks the suite keeps the batch-level expectations (row count, keys and
-    unique columns, dates against the load date, rules across columns of a row)."""
+    Without column_checks the suite keeps what the pandera contract does not check: the
+    batch-level expectations (row count, keys and unique columns) and dates against the load
+    date. The column rules and the rules across columns of a row (ie_flag, the case rules) are
+    the contract's (expectations/contracts.py ROW_RULES), run on the same rows just before."""
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; known: {', '.join(sorted(KINDS))}")
     k = KINDS[kind]
@@ -114,7 +116,13 @@ def build_suite(kind: str, load_date: datetime.date, *, column_checks: bool = Tr
     if column_checks:
         for col in k.columns:
             checks.extend(_column_checks(col))
-    checks.extend(_ROW_RULES.get(kind, lambda _d: [])(load_date))
+    row_rules = _ROW_RULES.get(kind, lambda _d: [])(load_date)
+    if not column_checks:
+        from expectations.contracts import ROW_RULES
+
+        contract_rules = {r.name for r in ROW_RULES.get(kind, ())}
+        row_rules = [c for c in row_rules if c.rule not in contract_rules]
+    checks.extend(row_rules)
     names = [c.name for c in checks]
     if len(names) != len(set(names)):
         raise ValueError(f"duplicate check names in suite {kind}: {names}")
