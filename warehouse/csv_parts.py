@@ -31,6 +31,7 @@ MIN_PART_BYTES = 16 << 20  # smaller files are read as one part: no pipes for sm
 SCAN_CHUNK = 16 << 20  # line ends are counted in pieces this big (bounded memory)
 PIPE_BYTES = 1 << 20  # pipe buffer asked for (Linux caps it at /proc/sys/fs/pipe-max-size)
 SEND_BYTES = 4 << 20  # bytes per sendfile call; a cancelled feeder stops between calls
+FINISH_SECONDS = 30.0  # after the read, how long a feeder may take to notice it is done
 
 
 @dataclass(frozen=True)
@@ -100,15 +101,16 @@ def _count_lines(data, cuts: list[int], has_cr: bool) -> list[int] | None:  # da
 
 
 @contextlib.contextmanager
-def served(path: Path, parts: list[Part], temp_dir: Path) -> Iterator[list[Path]]:
+def served(path: Path, parts: list[Part]) -> Iterator[list[Path]]:
     """Named pipes, one per part, each fed with its bytes of `path` by a thread while DuckDB
-    reads them (one part that is the whole file: the file itself). On leaving, feeders still
-    running (the read failed or was interrupted) stop."""
+    reads them (one part that is the whole file: the file itself).
+
+    After the body (the read) every part must have been fed whole: a feeder that failed would
+    otherwise look to DuckDB like a short file. On leaving, feeders still running stop."""
     if len(parts) == 1 and parts[0].start == 0 and parts[0].end == path.stat().st_size:
         yield [path]
         return
-    temp_dir.mkdir(parents=True, exist_ok=True)
-    folder = Path(tempfile.mkdtemp(prefix="csv-parts-", dir=temp_dir))
+    folder = Path(tempfile.mkdtemp(prefix="customs-credit-csv-parts-"))  # pipes take no space
     stop = threading.Event()
     feeders: list[_Feeder] = []
     try:
@@ -117,8 +119,10 @@ def served(path: Path, parts: list[Part], temp_dir: Path) -> Iterator[list[Path]
             os.mkfifo(pipe, 0o600)
             feeders.append(_Feeder(path, part, pipe, stop))
         yield [f.pipe for f in feeders]
-        for f in feeders:
-            f.join()  # all read: the feeders have finished or are about to
+        for k, f in enumerate(feeders):
+            f.join(FINISH_SECONDS)  # the reader has read every part to its end by now
+            if not f.fed_whole():
+                raise OSError(f"part {k} of {path} was not read whole") from f.error
     finally:
         stop.set()
         for f in feeders:
@@ -131,9 +135,11 @@ class _Feeder:
 
     def __init__(self, path: Path, part: Part, pipe: Path, stop: threading.Event) -> None:
         self.pipe = pipe
+        self.error: BaseException | None = None
         self._path = path
         self._part = part
         self._stop = stop
+        self._sent = 0
         self._thread = threading.Thread(target=self._run, name=f"csv-{pipe.stem}", daemon=True)
         self._thread.start()
 
@@ -149,33 +155,53 @@ class _Feeder:
                 time.sleep(0.002)
                 continue
             fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_NONBLOCK)
-            with contextlib.suppress(OSError):
+            with contextlib.suppress(OSError, AttributeError):  # Linux only; a hint
                 fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
             return fd
         return None
 
     def _run(self) -> None:
-        with contextlib.suppress(BrokenPipeError, FileNotFoundError):
+        try:
             fd = self._open()
             if fd is None:
                 return
             try:
                 with self._path.open("rb") as src:
-                    at, end = self._part.start, self._part.end
-                    while at < end and not self._stop.is_set():
-                        sent = os.sendfile(fd, src.fileno(), at, min(end - at, SEND_BYTES))
-                        if sent == 0:
-                            break  # the file shrank: DuckDB sees a short part and fails
-                        at += sent
+                    self._copy(src.fileno(), fd)
             finally:
                 os.close(fd)
+        except BaseException as exc:  # BrokenPipeError: the reader is gone (the read failed)
+            self.error = exc
 
-    def join(self) -> None:
-        self._thread.join()
+    def _copy(self, src: int, fd: int) -> None:
+        at, end = self._part.start, self._part.end
+        use_sendfile = True
+        while at < end and not self._stop.is_set():
+            n = min(end - at, SEND_BYTES)
+            if use_sendfile:
+                try:
+                    sent = os.sendfile(fd, src, at, n)
+                except OSError as exc:
+                    if exc.errno not in (errno.EINVAL, errno.ENOSYS, errno.ENOTSOCK):
+                        raise
+                    use_sendfile = False  # no sendfile into a pipe here (macOS): copy
+                    continue
+            else:
+                sent = os.write(fd, os.pread(src, n, at))
+            if sent == 0:
+                raise OSError(f"{self._path} ended at byte {at}, before {end}")
+            at += sent
+            self._sent = at - self._part.start
+
+    def fed_whole(self) -> bool:
+        return not self._thread.is_alive() and self._sent == self._part.end - self._part.start
+
+    def join(self, timeout: float) -> None:
+        self._thread.join(timeout)
 
     def release(self) -> None:
         """Stop the feeder: a write blocked on a reader that stopped reading is ended by
-        opening and closing the read end until the thread is gone."""
+        draining the pipe until the thread is gone."""
         while self._thread.is_alive():
             with contextlib.suppress(OSError):
                 fd = os.open(self.pipe, os.O_RDONLY | os.O_NONBLOCK)

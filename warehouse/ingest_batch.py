@@ -143,7 +143,7 @@ class _NotUtf8(Exception):
     pass
 
 
-def _is_unicode_error(exc: duckdb.Error) -> bool:
+def is_unicode_error(exc: duckdb.Error) -> bool:
     text = str(exc).lower()
     return "unicode" in text or "utf-8" in text or "utf8" in text
 
@@ -165,7 +165,7 @@ def _csv_into(
     except duckdb.InterruptException:
         raise
     except duckdb.Error as exc:
-        if _is_unicode_error(exc) and src.encoding != "gb18030":
+        if is_unicode_error(exc) and src.encoding != "gb18030":
             raise _NotUtf8() from exc
         raise reject("csv_format", f"the CSV cannot be parsed: {_duckdb_reason(exc)}") from exc
     return _finish_robust(con, kind, table, "csv", src.encoding, warnings)
@@ -201,7 +201,7 @@ def _fast_csv_into(
     except duckdb.InterruptException:
         raise
     except duckdb.Error as exc:
-        if _is_unicode_error(exc) and src.encoding != "gb18030":
+        if is_unicode_error(exc) and src.encoding != "gb18030":
             raise _NotUtf8() from exc
         drop_batch(con, kind)
     return None

@@ -81,7 +81,7 @@ def read_batch(
             con.execute("BEGIN TRANSACTION")
             try:
                 result.earlier_rows = _has_rows(con, kind)
-                result.loaded = insert_direct(con, direct, result.batch_id or "", temp_dir)
+                result.loaded = insert_direct(con, direct, result.batch_id or "")
                 result.timings["read"] = time.perf_counter() - t0 - wait
                 return result
             except BatchRejected as rejected:

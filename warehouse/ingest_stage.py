@@ -22,7 +22,7 @@ import duckdb
 
 from warehouse.contract import Kind
 from warehouse.csv_parts import Part, plan_parts, served
-from warehouse.ingest_batch import LoadedBatch
+from warehouse.ingest_batch import LoadedBatch, is_unicode_error
 from warehouse.ingest_types import Finding
 from warehouse.readers import (
     HeaderMap,
@@ -34,6 +34,10 @@ from warehouse.readers import (
     sql_str,
 )
 from warehouse.readers_sql import fast_csv_types, fast_select_sql, read_csv_sql
+
+# Two parts per thread: a part is one thread's work from start to end, and with more, smaller
+# parts the threads finish closer together (10M rows on 2 threads: ~0.7 s faster than 2 parts).
+PARTS_PER_THREAD = 2
 
 
 def batch_view(kind: Kind) -> str:
@@ -61,7 +65,7 @@ def plan_direct(kind: Kind, path: Path, temp_dir: Path, threads: int) -> DirectC
         src.cleanup()
         return None
     hm, warnings = map_header(kind, src.header)
-    parts = plan_parts(path, max(1, threads))
+    parts = plan_parts(path, PARTS_PER_THREAD * max(1, threads))
     return None if parts is None else DirectCsv(kind, src, hm, parts, warnings)
 
 
@@ -73,16 +77,14 @@ class NotClean(Exception):
         self.unicode = unicode
 
 
-def insert_direct(
-    con: duckdb.DuckDBPyConnection, plan: DirectCsv, batch_id: str, temp_dir: Path
-) -> LoadedBatch:
+def insert_direct(con: duckdb.DuckDBPyConnection, plan: DirectCsv, batch_id: str) -> LoadedBatch:
     """INSERT the file's rows into staging (the caller's transaction); NotClean on a surprise,
     after which the transaction is aborted and must be rolled back (also after BatchRejected:
     no data rows)."""
     started = time.perf_counter()
     kind, src = plan.kind, plan.src
     types = fast_csv_types(kind, plan.hm, len(src.header))
-    with served(src.path, plan.parts, temp_dir) as paths:
+    with served(src.path, plan.parts) as paths:
         selects = [
             fast_select_sql(
                 kind,
@@ -101,7 +103,7 @@ def insert_direct(
         except duckdb.InterruptException:
             raise
         except duckdb.Error as exc:
-            raise NotClean(_is_unicode_error(exc)) from exc
+            raise NotClean(is_unicode_error(exc)) from exc
     if rows == 0:
         raise reject("no_rows", "the file has a header but no data rows")
     _create_view(con, kind, batch_id)
@@ -139,11 +141,6 @@ def _create_view(con: duckdb.DuckDBPyConnection, kind: Kind, batch_id: str) -> N
 
 def drop_view(con: duckdb.DuckDBPyConnection, kind: Kind) -> None:
     con.execute(f"DROP VIEW IF EXISTS {batch_view(kind)}")
-
-
-def _is_unicode_error(exc: duckdb.Error) -> bool:
-    text = str(exc).lower()
-    return "unicode" in text or "utf-8" in text or "utf8" in text
 
 
 __all__ = ["DirectCsv", "NotClean", "batch_view", "insert_direct", "insert_from_batch"]
