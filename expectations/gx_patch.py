@@ -64,7 +64,7 @@ def release(source: Any) -> None:
     engine = source.get_execution_engine()
     connection = getattr(engine, "_connection", None)
     if connection is not None:
-        connection.close()  # rolls back GX's read transaction, returns it to the StaticPool
+        connection.close()  # returns it to the pool (the writer's transaction is left alone)
         engine._connection = None
     engine.engine.dispose()
     source.get_engine().dispose()

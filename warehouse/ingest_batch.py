@@ -1,12 +1,14 @@
 """Read one file into its typed batch table `batch.<kind>` (an attached in-memory database).
 
-The batch table is committed on its own (outside the warehouse's tables) so the quality gate can
-see it through another cursor; the warehouse itself is only touched by the merge transaction.
+The files the fast path does not take straight into staging (warehouse/ingest_stage.py) come
+here: text that needs the robust reading, GBK, Excel, Parquet, and clean CSV that cannot be cut
+into parts. The batch is then copied into staging inside the ingestion's transaction, and dropped
+once that transaction ends (one transaction writes one database).
 
-Row numbers: a clean CSV (the fast path) is read without ordinality, in parallel and in file
-order, into `batch.<kind>_rows`; `batch.<kind>` is then a view adding `source_row = rowid + 1`
-(a table created in insertion order numbers its rows in that order, and nobody changes the batch).
-The other paths number rows as they read them (`source_row` is a column). Either way consumers
+Row numbers: a clean CSV is read without ordinality, in parallel and in file order, into
+`batch.<kind>_rows`; `batch.<kind>` is then a view adding `source_row = rowid + 1` (a table
+created in insertion order numbers its rows in that order, and nobody changes the batch). The
+other paths number rows as they read them (`source_row` is a column). Either way consumers
 read `batch.<kind>` with its `source_row`.
 """
 
