@@ -1,10 +1,11 @@
 """Aggregates the rule engine reads instead of the two big inputs, kept in step with staging.
 
-`maintain` runs inside a batch's merge transaction, before the batch's rows replace their keys in
-staging: counts move with the rows, and an error change's owner is resolved whichever of the
-change and its declaration lands second. `rebuild` recomputes both tables from staging (warehouses
-from before these tables, rows written into staging by other means); `in_step` is the cheap check
-the engine makes before it trusts them.
+`maintain` runs inside a batch's merge transaction, given the batch's rows and the staging rows
+they replace (the batch's rows may already be in staging: it reads only the relations given, and
+staging.declarations for a change's owner). Counts move with the rows, and an error change's
+owner is resolved whichever of the change and its declaration lands second. `rebuild` recomputes
+both tables from staging (warehouses from before these tables, rows written into staging by other
+means); `in_step` is the cheap check the engine makes before it trusts them.
 """
 
 from __future__ import annotations
