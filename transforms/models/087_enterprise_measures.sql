@@ -51,9 +51,9 @@ SELECT b.customs_code, c.as_of, b.enterprise_type, b.recorded_level, b.docs_py,
        CASE WHEN b.docs_py > 0 THEN b.n / b.docs_py END AS penalty_ratio,
        CAST(b.ratio * b.docs_py - b.n AS DOUBLE) AS count_headroom,
        CAST(b.amount - b.f AS DECIMAL(18,2)) AS amount_headroom_cny,
-       coalesce(dw.n, 0) AS declarations_w1,
-       coalesce(ew.n, 0) AS error_changes_w1,
-       CASE WHEN coalesce(dw.n, 0) > 0 THEN coalesce(ew.n, 0) / dw.n END AS error_rate,
+       coalesce(w.declared, 0) AS declarations_w1,
+       coalesce(w.errors, 0) AS error_changes_w1,
+       CASE WHEN w.declared > 0 THEN w.errors / w.declared END AS error_rate,
        CAST(coalesce(li.overdue_tax, 0) AS DECIMAL(18,2)) AS overdue_tax_cny,
        CAST(coalesce(li.overdue_fines, 0) AS DECIMAL(18,2)) AS overdue_fines_cny,
        CAST(coalesce(li.arrears, 0) AS DECIMAL(18,2)) AS arrears_cny,
@@ -67,8 +67,7 @@ SELECT b.customs_code, c.as_of, b.enterprise_type, b.recorded_level, b.docs_py,
        b.ratio, b.amount
 FROM base b
 CROSS JOIN ctx c
-LEFT JOIN declared_in_w1 dw USING (customs_code)
-LEFT JOIN error_changes_w1 ew USING (customs_code)
+LEFT JOIN w1_counts w USING (customs_code)
 LEFT JOIN liab li USING (customs_code)
 LEFT JOIN open_cases oc USING (customs_code)
 LEFT JOIN assessment_scores s USING (customs_code)
