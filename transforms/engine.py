@@ -69,9 +69,8 @@ def run_literals(book: Rulebook, as_of: dt.date, run_id: str) -> dict[str, str]:
     return {name: _sql_literal(value) for name, value in values.items()}
 
 
-def bind_run(con: duckdb.DuckDBPyConnection, book: Rulebook, as_of: dt.date, run_id: str) -> None:
+def bind_run(con: duckdb.DuckDBPyConnection, literals: dict[str, str]) -> None:
     """The run-level mart columns (as_of, run_id, ...) as variables for write_marts."""
-    literals = run_literals(book, as_of, run_id)
     con.execute(";\n".join(f"SET VARIABLE {n} = {literals[n]}" for n in RUN_VARIABLES))
 
 
@@ -237,8 +236,8 @@ def evaluate(
         # they split), and as many independent models as there are threads run side by side.
         con.execute("SET threads = 1")
         try:
-            bind_run(con, book, as_of, run_id)
             literals = run_literals(book, as_of, run_id)
+            bind_run(con, literals)
             previous = last_model_seconds(con)
             timings = run_models(con, graph, catalog, literals, threads, progress, previous)
             duration = time.perf_counter() - started
