@@ -23,10 +23,9 @@ ORPHAN = "220120241000000009"  # a change lands before its declaration
 def per_day_from_derived(con: duckdb.DuckDBPyConnection) -> list[tuple]:
     return con.sql(
         "SELECT consignee_code, declarant_code, batch_id, "
-        "       month + CAST(k - 1 AS INTEGER) AS day, sum(v) AS n "
-        "FROM (SELECT *, unnest(days) AS v, generate_subscripts(days, 1) AS k "
-        "      FROM derived.declaration_months) "
-        "GROUP BY ALL HAVING sum(v) <> 0 ORDER BY ALL"
+        "       month + CAST(d - 1 AS INTEGER) AS day, sum(sign(n)) AS n "
+        "FROM (SELECT *, unnest(row_days) AS d FROM derived.declaration_months) "
+        "GROUP BY ALL HAVING sum(sign(n)) <> 0 ORDER BY ALL"
     ).fetchall()
 
 
@@ -62,7 +61,7 @@ def assert_in_step(con: duckdb.DuckDBPyConnection) -> None:
     ).fetchall() == error_changes_from_staging(con)
     # group totals agree with their days
     assert con.sql(
-        "SELECT count(*) FROM derived.declaration_months WHERE n <> list_sum(days)"
+        "SELECT count(*) FROM derived.declaration_months WHERE abs(n) <> len(row_days)"
     ).fetchall() == [(0,)]
     assert derived.in_step(con)
 
@@ -157,6 +156,24 @@ def test_rows_written_into_staging_directly_are_caught_and_rebuilt(warehouse, se
     assert derived.ensure_in_step(con) is True
     assert_in_step(con)
     assert derived.ensure_in_step(con) is False
+
+
+def test_the_old_31_day_counts_shape_is_replaced_and_rebuilt(warehouse, settings, tmp_path):
+    from warehouse.schema import ensure_schema
+
+    con = warehouse
+    loaded_base(con, settings, tmp_path)
+    expected = per_day_from_derived(con)
+    con.execute("DROP TABLE derived.declaration_months")
+    con.execute(
+        "CREATE TABLE derived.declaration_months (consignee_code VARCHAR, declarant_code VARCHAR, "
+        "month DATE NOT NULL, batch_id VARCHAR NOT NULL, n BIGINT NOT NULL, "
+        "days INTEGER[] NOT NULL)"
+    )
+    ensure_schema(con)
+    assert derived.ensure_in_step(con) is True
+    assert per_day_from_derived(con) == expected
+    assert_in_step(con)
 
 
 def test_every_declaration_kind_the_contract_admits_is_a_document():

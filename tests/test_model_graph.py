@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from transforms.engine import last_model_seconds, model_graph, run_literals
+from transforms.engine import add_years, last_model_seconds, model_graph, run_literals
 from transforms.model_graph import bind_values, load_graph
 from transforms.model_runner import run_models, work_catalog
 from transforms.rulebook import rulebook_for
@@ -86,6 +86,20 @@ def test_every_bundled_model_value_is_bound() -> None:
         assert "param(" not in model.bound_sql("w", literals)
         assert "getvariable(" not in model.bound_sql("w", literals)
     assert "param(" not in graph.bound_setup("w", literals)
+
+
+def test_python_add_years_agrees_with_the_models_macro() -> None:
+    """The engine binds W1's edge days computed in Python; the models compute W1 in SQL."""
+    con = duckdb.connect()
+    macros = (Path(__file__).parents[1] / "transforms" / "models" / "000_macros.sql").read_text()
+    con.execute(macros.split("-- X + N months")[0])  # add_years only
+    days = [dt.date(2023, 1, 1) + dt.timedelta(days=i) for i in range(4 * 366)]
+    for years in (-1, -2, 3):
+        got = con.execute(
+            "SELECT list(add_years(d, ?) ORDER BY d) FROM unnest(?::DATE[]) t(d)", [years, days]
+        ).fetchall()[0][0]
+        assert got == [add_years(d, years) for d in days]
+    assert add_years(dt.date(2024, 2, 29), -1) == dt.date(2023, 2, 28)
 
 
 def _run(folder: Path, workers: int) -> tuple[list[tuple], dict[str, float]]:

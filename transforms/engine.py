@@ -60,12 +60,23 @@ def _sql_literal(value: object) -> str:
     raise TypeError(f"unsupported rulebook value {value!r}")
 
 
+def add_years(day: dt.date, years: int) -> dt.date:
+    """As the models' add_years macro: 29 February + N years is 28 February in a common year."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
 def run_literals(book: Rulebook, as_of: dt.date, run_id: str) -> dict[str, str]:
     """Every value the models read (`param('x')`, `getvariable('x')`) as a typed SQL literal."""
     values: dict[str, object] = {name: p.value for name, p in book.params.items()}
     values.update(
         as_of=as_of, run_id=run_id, rulebook_id=book.id, rulebook_provisional=book.provisional
     )
+    # The day numbers of W1's edges, for a lambda over a month's days: DuckDB does not fold a
+    # constant expression inside a lambda (day(w1_after()) there cost 2x a literal).
+    values.update(as_of_day=as_of.day, w1_after_day=add_years(as_of, -1).day)
     return {name: _sql_literal(value) for name, value in values.items()}
 
 

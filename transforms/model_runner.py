@@ -54,8 +54,11 @@ def run_models(
     """Run every model once its dependencies are built, `workers` at a time (`previous`: the
     seconds per model of an earlier run, to order them). A failing model stops the run (the
     others are interrupted) and is raised as RuntimeError naming it."""
-    con.execute(graph.bound_setup(catalog, literals))
     search_path = search_path_sql(con, catalog)
+    # on a cursor with the search path: a macro may call an earlier one
+    with con.cursor() as setup:
+        setup.execute(search_path)
+        setup.execute(graph.bound_setup(catalog, literals))
     lock = threading.Lock()
     local = threading.local()
     cursors: list[duckdb.DuckDBPyConnection] = []

@@ -19,6 +19,7 @@ def table_columns_sql(kind: Kind) -> str:
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create what is missing; never drops data (an old raw table is migrated, not lost)."""
+    _drop_old_declaration_months(con)
     for ddl in sorted(DDL_DIR.glob("*.sql")):
         con.execute(ddl.read_text(encoding="utf-8"))
     for kind in KINDS.values():
@@ -57,6 +58,17 @@ def _migrate_raw_table(con: duckdb.DuckDBPyConnection, kind: Kind) -> None:
         f"ANTI JOIN staging.{kind.name} s USING (batch_id, source_row)"
     )
     con.execute(f"DROP TABLE raw.{kind.name}")
+
+
+def _drop_old_declaration_months(con: duckdb.DuckDBPyConnection) -> None:
+    """The shape with 31 day counts: dropped, so that the DDL makes the new one and the engine's
+    in-step check rebuilds it from staging (derived.ensure_in_step)."""
+    old = con.execute(
+        "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'derived' "
+        "AND table_name = 'declaration_months' AND column_name = 'days'"
+    ).fetchall()[0][0]
+    if old:
+        con.execute("DROP TABLE derived.declaration_months")
 
 
 def _migrate_rule_results_table(con: duckdb.DuckDBPyConnection) -> None:

@@ -7,17 +7,17 @@ CREATE OR REPLACE TEMP TABLE w1_pair_counts AS
 SELECT consignee_code, declarant_code, sum(declared) AS declared, sum(errors) AS errors
 FROM (
     SELECT m.consignee_code, m.declarant_code,
-           CASE WHEN m.month = c.w1_first_month
-                THEN coalesce(list_sum(list_slice(m.days, day(c.w1_after) + 1, 31)), 0)
-                WHEN m.month = c.as_of_month
-                THEN coalesce(list_sum(list_slice(m.days, 1, day(c.as_of))), 0)
+           CASE WHEN m.month = w1_first_month()  -- n < 0: rows that left staging
+                THEN sign(m.n) * len(list_filter(m.row_days, lambda d: d > getvariable('w1_after_day')))
+                WHEN m.month = as_of_month()
+                THEN sign(m.n) * len(list_filter(m.row_days, lambda d: d <= getvariable('as_of_day')))
                 ELSE m.n END AS declared,
            0 AS errors
-    FROM derived.declaration_months m, ctx c
-    WHERE m.month BETWEEN c.w1_first_month AND c.as_of_month
+    FROM derived.declaration_months m
+    WHERE m.month BETWEEN w1_first_month() AND as_of_month()
     UNION ALL
     SELECT ch.consignee_code, ch.declarant_code, 0, 1
-    FROM derived.error_changes ch, ctx c
-    WHERE ch.requested_date > c.w1_after AND ch.requested_date <= c.as_of
+    FROM derived.error_changes ch
+    WHERE ch.requested_date > w1_after() AND ch.requested_date <= as_of_date()
 )
 GROUP BY ALL;
