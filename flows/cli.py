@@ -168,7 +168,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return func(args)
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return exc.exit_code
     except BrokenPipeError:  # output piped into `head` and the like
         return 0
     except KeyboardInterrupt:

@@ -11,7 +11,7 @@ from typing import Literal
 
 import duckdb
 
-from warehouse.errors import UserError
+from warehouse.errors import UserError, WarehouseBusy
 from warehouse.serving_layout import ServingLayout
 from warehouse.serving_views import warehouse_view_statements
 from warehouse.settings import Settings
@@ -49,6 +49,10 @@ def _open_warehouse(settings: Settings) -> duckdb.DuckDBPyConnection:
         raise UserError(f"no warehouse at {settings.warehouse}: ingest and evaluate first")
     try:
         con = connect(settings, read_only=True)
+    except WarehouseBusy as exc:
+        raise WarehouseBusy(
+            f"{exc} A published serving copy (`customs-credit publish`) can be read meanwhile."
+        ) from None
     except duckdb.IOException as exc:
         raise UserError(
             "the warehouse is being written by the pipeline; publish a serving copy "

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+import re
 import tempfile
+import time
 from pathlib import Path
 
 import duckdb
 
+from warehouse.errors import WarehouseBusy
 from warehouse.settings import Settings, force_offline
+
+log = logging.getLogger(__name__)
+_HOLDER = re.compile(r"Conflicting lock is held in (.*?) \(PID (\d+)\)")
 
 
 def duckdb_config(settings: Settings) -> dict[str, object]:
@@ -31,9 +38,38 @@ def connect(settings: Settings, read_only: bool = False) -> duckdb.DuckDBPyConne
     path = Path(settings.warehouse)
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only, config=duckdb_config(settings))
+    con = _open_waiting(path, read_only, settings)
     if not read_only:
         from warehouse.schema import ensure_schema
 
         ensure_schema(con)
     return con
+
+
+def _open_waiting(path: Path, read_only: bool, settings: Settings) -> duckdb.DuckDBPyConnection:
+    """DuckDB lets one process write a file (and none read it meanwhile): another process's
+    hold is waited out for up to settings.lock_wait_s, then reported naming the holder."""
+    deadline = time.monotonic() + settings.lock_wait_s
+    delay = 0.05
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only, config=duckdb_config(settings))
+        except duckdb.IOException as exc:
+            holder = _HOLDER.search(str(exc))
+            if "Could not set lock" not in str(exc):
+                raise
+            who = f"PID {holder.group(2)} ({holder.group(1)})" if holder else "another process"
+            if time.monotonic() >= deadline:
+                raise WarehouseBusy(
+                    f"warehouse {path} is in use by {who}; waited {settings.lock_wait_s:g} s "
+                    "(CUSTOMS_CREDIT_LOCK_WAIT). Try again when it has finished."
+                ) from None
+            if delay == 0.05:
+                log.warning(
+                    "warehouse %s is in use by %s: waiting up to %g s",
+                    path,
+                    who,
+                    settings.lock_wait_s,
+                )
+            time.sleep(min(delay, max(0.0, deadline - time.monotonic())))
+            delay = min(delay * 2, 1.0)

@@ -32,6 +32,7 @@ class Settings:
     serving: Path
     memory_limit: str
     threads: int
+    lock_wait_s: float = 60.0  # how long to wait for another process's hold on the warehouse
 
     @property
     def rejected_dir(self) -> Path:
@@ -50,4 +51,5 @@ def load_settings(warehouse: str | os.PathLike[str] | None = None) -> Settings:
         serving=serving,
         memory_limit=os.environ.get("CUSTOMS_CREDIT_MEMORY_LIMIT", "4GB"),
         threads=int(os.environ.get("CUSTOMS_CREDIT_THREADS", str(os.cpu_count() or 2))),
+        lock_wait_s=float(os.environ.get("CUSTOMS_CREDIT_LOCK_WAIT", "60")),
     )
