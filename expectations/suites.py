@@ -162,9 +162,12 @@ def _not_null(col: Column) -> Check:
 def _unique(k: Kind, columns: tuple[str, ...], rule: str) -> Check:
     """Rows repeating the key of an earlier row (the first occurrence is not counted).
 
-    Three phases: the rows whose key HASH repeats (grouping 64-bit hashes, the cost on a clean
-    batch: at 10M rows ~2x cheaper than grouping the keys themselves), among those the keys that
-    really repeat (a hash collision only adds a candidate), then rank only the rows of those keys.
+    Three phases: the rows whose key HASH repeats, among those the keys that really repeat (a
+    hash collision only adds a candidate), then rank only the rows of those keys. A repeated
+    hash is found by sorting the 64-bit hashes and comparing each with the one before it: the
+    cost on a clean batch, and at 10M all-distinct keys a sort is ~1.7x cheaper than grouping
+    them (0.8 s / 1.5 CPU-s against 1.2-1.6 s / 2.2-3.1 CPU-s; grouping the keys themselves
+    is dearer still).
     """
     cols = ", ".join(_q(c) for c in columns)
     on = " AND ".join(f"b.{_q(c)} = d.{_q(c)}" for c in columns)
@@ -175,9 +178,13 @@ def _unique(k: Kind, columns: tuple[str, ...], rule: str) -> Check:
     )
     by = ", ".join(f"b.{_q(c)}" for c in columns)
     key_hash = f"hash({cols})"
+    repeated_hashes = (
+        "SELECT DISTINCT h FROM (SELECT h, lag(h) OVER (ORDER BY h) AS previous "
+        f"FROM (SELECT {key_hash} AS h FROM {{batch}})) WHERE h = previous"
+    )
     query = (
         f"WITH candidates AS (SELECT * FROM {{batch}} WHERE {key_hash} IN "
-        f"(SELECT {key_hash} FROM {{batch}} GROUP BY 1 HAVING count(*) > 1)) "
+        f"({repeated_hashes})) "
         "SELECT count(*) AS unexpected_count, min(source_row) AS first_row, "
         f"arg_min_null(CAST({value} AS VARCHAR), source_row) AS first_value "
         f"FROM (SELECT b.*, min(b.source_row) OVER (PARTITION BY {by}) AS first_seen "
