@@ -10,10 +10,10 @@ import duckdb
 import polars as pl
 import pytest
 
-from expectations.contracts import validate_frame, validate_table
+from expectations.contracts import enum_ok, pattern_ok, validate_frame, validate_table
 from tests.ingest_helpers import CASES, DECLARATIONS, write_csv
 from warehouse import ingest_batch
-from warehouse.contract import KINDS
+from warehouse.contract import KINDS, PATTERNS
 from warehouse.ingest_batch import attach_batch_db, load_batch
 from warehouse.ingest_types import BatchRejected
 from warehouse.readers import map_header, open_csv
@@ -21,6 +21,7 @@ from warehouse.readers_sql import (
     csv_text_source,
     fast_csv_types,
     fast_select_sql,
+    guaranteed_columns,
     read_csv_sql,
     robust_select_sql,
 )
@@ -158,3 +159,85 @@ def test_chunked_validation_merges_findings_across_chunks(workers: int):
     assert [(f.rule, f.column, f.row, f.count, f.value) for f in found] == [
         ("pattern", "customs_code", 1, 4, "bad")
     ]
+
+
+@pytest.mark.parametrize("pattern", sorted(set(PATTERNS.values())))
+def test_pattern_checks_agree_with_the_anchored_regex_on_fuzzed_text(pattern: str):
+    """The contract may check a pattern without its regex (n digits: a length and an unsigned
+    parse); on any text, null included, the verdict must be the regex's."""
+    import random
+
+    rnd = random.Random(7)
+    n = int(pattern.split("{")[1].rstrip("}"))
+    good = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ" if "A-Z" in pattern else "0123456789"
+    odd = list("+-. _eExXbBoO\n\t\r,azé") + ["１", "٣", "\u00a0", "\u3000", "\x00", "∞", "0x"]
+    values: list[str | None] = [None, "", "+" + "1" * (n - 1), "-" + "1" * (n - 1), "9" * n]
+    for _ in range(60_000):
+        length = rnd.choice([n - 1, n, n, n, n + 1, 1, 19, 20])
+        chars = [rnd.choice(good) for _ in range(max(length, 0))]
+        for _ in range(rnd.choice([0, 0, 1, 2])):
+            if chars:
+                chars[rnd.randrange(len(chars))] = rnd.choice(odd)
+        values.append("".join(chars))
+    df = pl.DataFrame({"v": pl.Series(values, dtype=pl.Utf8)})
+    got = df.select(pattern_ok(pattern)(pl.col("v"))).to_series()
+    want = df.select(pl.col("v").str.contains(f"^{pattern}$")).to_series()
+    assert want.sum() > 1000 and (~want).sum() > 1000
+    assert got.eq_missing(want).all(), df.filter(~got.eq_missing(want)).head(5)
+
+
+def test_enum_checks_agree_with_is_in_null_included():
+    values = ["I", "E"]
+    df = pl.DataFrame({"v": ["I", "E", "i", "", " I", None, "IE"]})
+    got = df.select(enum_ok(values)(pl.col("v"))).to_series()
+    assert got.eq_missing(df.select(pl.col("v").is_in(values)).to_series()).all()
+
+
+@pytest.mark.parametrize(
+    ("how", "messy"),
+    [
+        ("fast", ["Entry", "", " MANIFEST "]),  # what the fast read takes: no bad value
+        ("fast", ["telegram", "", " MANIFEST "]),  # a bad value: the fast read falls back
+        ("robust", ["telegram", "", " MANIFEST "]),
+        ("parquet", ["telegram", "", " MANIFEST "]),
+    ],
+)
+def test_columns_the_reading_guarantees_pass_the_whole_contract(
+    tmp_path: Path, how: str, messy: list[str]
+):
+    """validate_table skips guaranteed_columns at ingestion: whatever a file holds there, every
+    way of reading it leaves values the full contract accepts."""
+    con = duckdb.connect()
+    kind = KINDS["declarations"]
+    assert guaranteed_columns(kind) == {"doc_kind"}
+    assert guaranteed_columns(KINDS["cases"]) == {"intentional"}
+    rows = [list(r) for r in DECLARATIONS]
+    for i, value in enumerate(messy, start=1):
+        rows[i][rows[0].index("doc_kind")] = value
+    path = write_csv(tmp_path / "declarations.csv", rows)
+    if how == "parquet":
+        path = tmp_path / "declarations.parquet"
+        pl.read_csv(write_csv(tmp_path / "d.csv", rows), infer_schema=False).write_parquet(path)
+    loaded = load_batch(con, kind, path, tmp_path, fast=how == "fast")
+    clean = "telegram" not in messy
+    assert loaded.path_taken == ("fast" if how == "fast" and clean else "robust")
+    found = validate_table(con, kind.name, loaded.table)
+    assert [f for f in found if f.column in guaranteed_columns(kind)] == []
+    assert con.sql(f"SELECT doc_kind FROM {loaded.table} ORDER BY source_row").fetchall() == [
+        ("entry",),
+        ("entry",),
+        ("manifest",),
+    ]
+
+
+def test_validation_without_skipped_columns_still_checks_what_row_rules_read():
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE t AS SELECT '220120241000000001' AS entry_id, '1100000001' AS "
+        "consignee_code, '1100000001' AS declarant_code, DATE '2024-03-01' AS declare_date, "
+        "'E' AS ie_flag, '2201' AS customs_district, '0110' AS trade_mode, 'nope' AS doc_kind, "
+        "1.00::DECIMAL(18,2) AS value_cny, 'released' AS status, 1::BIGINT AS source_row"
+    )
+    found = validate_table(con, "declarations", "t", skip={"doc_kind", "ie_flag"})
+    # doc_kind is not looked at; ie_flag is, because the ie_flag rule reads it
+    assert [(f.rule, f.column, f.row) for f in found] == [("ie_flag_mismatch", "ie_flag", 1)]

@@ -64,6 +64,16 @@ def _errors_reject(kind: Kind, col: Column) -> bool:
     return col.required or col.name in CONDITIONALLY_REQUIRED.get(kind.name, frozenset())
 
 
+def guaranteed_columns(kind: Kind) -> frozenset[str]:
+    """Columns whose every contract rule the reading itself enforces, whichever way a file is
+    read: optional enums (e.g. doc_kind). A value outside the set fails the fast read, and the
+    robust one loads it as the default (or NULL) with an `enum` warning; an empty value is the
+    default. Validation need not fetch them again (expectations/contracts.py validate_table)."""
+    return frozenset(
+        col.name for col in kind.columns if col.type == ENUM and not _errors_reject(kind, col)
+    )
+
+
 def read_csv_sql(
     csv_path: Path,
     types: list[str],
