@@ -241,3 +241,38 @@ def test_validation_without_skipped_columns_still_checks_what_row_rules_read():
     found = validate_table(con, "declarations", "t", skip={"doc_kind", "ie_flag"})
     # doc_kind is not looked at; ie_flag is, because the ie_flag rule reads it
     assert [(f.rule, f.column, f.row) for f in found] == [("ie_flag_mismatch", "ie_flag", 1)]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_columns_validated_by_value_report_what_the_rows_would(workers: int):
+    """Codes, enums and dates are validated over their distinct values (first row, row count);
+    the findings must equal those of validating every row as one frame."""
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE t AS SELECT "
+        "printf('2201202410%08d', i) AS entry_id, "
+        "CASE WHEN i % 7 = 3 THEN 'bad-code' WHEN i % 11 = 5 THEN NULL "
+        "     ELSE printf('11000000%02d', i % 13) END AS consignee_code, "
+        "CASE WHEN i % 17 = 2 THEN 'x' ELSE '1100000001' END AS declarant_code, "
+        "CASE WHEN i % 19 = 4 THEN NULL ELSE DATE '2024-01-01' + (i % 40)::INTEGER END "
+        "     AS declare_date, "
+        "CASE WHEN i % 2 = 0 THEN 'I' ELSE 'E' END AS ie_flag, "
+        "CASE WHEN i % 23 = 1 THEN '22O1' ELSE '2201' END AS customs_district, "
+        "'0110' AS trade_mode, 'entry' AS doc_kind, "
+        "CASE WHEN i % 29 = 6 THEN -1.00 ELSE 10.00 END::DECIMAL(18,2) AS value_cny, "
+        "CASE WHEN i % 31 = 7 THEN 'lost' ELSE 'released' END AS status, "
+        "(i + 1)::BIGINT AS source_row FROM range(500) r(i)"
+    )
+    by_value = validate_table(con, "declarations", "t", chunk_rows=64, workers=workers)
+    whole = pl.from_arrow(con.sql("SELECT * FROM t").to_arrow_table())
+    by_row = validate_frame("declarations", whole)
+
+    def key(findings):
+        return sorted((f.rule, f.column, f.row, f.count, f.value) for f in findings)
+
+    assert key(by_value) == key(by_row)
+    found = {(f.rule, f.column): f for f in by_value}
+    assert {"consignee_code", "declarant_code", "declare_date", "status"} <= {c for _, c in found}
+    bad_code = found[("pattern", "consignee_code")]
+    assert (bad_code.row, bad_code.value, bad_code.count) == (4, "bad-code", 71)
+    assert found[("required", "declare_date")].count == 27
