@@ -268,10 +268,15 @@ def rule_columns(rule: RowRule) -> frozenset[str]:
     return frozenset(rule.ok().meta.root_names())
 
 
+def row_rule_columns(kind_name: str) -> frozenset[str]:
+    """The columns the kind's row rules read."""
+    return frozenset().union(*(rule_columns(r) for r in ROW_RULES.get(kind_name, ())))
+
+
 def checked_columns(kind_name: str, skip: Collection[str] = ()) -> list[str]:
     """The contract columns validated, in contract order: all but `skip` (columns whose rules
     the caller's reader already enforced), keeping any column a row rule reads."""
-    needed = frozenset().union(*(rule_columns(r) for r in ROW_RULES.get(kind_name, ())))
+    needed = row_rule_columns(kind_name)
     return [c for c in KINDS[kind_name].column_names if c not in skip or c in needed]
 
 
@@ -309,7 +314,7 @@ def _pa_column(col: Column):  # -> pa.Column
 def by_value_columns(kind_name: str, skip: Collection[str] = ()) -> list[str]:
     """The checked columns validated over their distinct values (BY_VALUE_TYPES, read by no
     row rule)."""
-    needed = frozenset().union(*(rule_columns(r) for r in ROW_RULES.get(kind_name, ())))
+    needed = row_rule_columns(kind_name)
     kind = KINDS[kind_name]
     return [
         c

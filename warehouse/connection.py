@@ -51,6 +51,7 @@ def _open_waiting(path: Path, read_only: bool, settings: Settings) -> duckdb.Duc
     hold is waited out for up to settings.lock_wait_s, then reported naming the holder."""
     deadline = time.monotonic() + settings.lock_wait_s
     delay = 0.05
+    warned = False
     while True:
         try:
             return duckdb.connect(str(path), read_only=read_only, config=duckdb_config(settings))
@@ -64,7 +65,8 @@ def _open_waiting(path: Path, read_only: bool, settings: Settings) -> duckdb.Duc
                     f"warehouse {path} is in use by {who}; waited {settings.lock_wait_s:g} s "
                     "(CUSTOMS_CREDIT_LOCK_WAIT). Try again when it has finished."
                 ) from None
-            if delay == 0.05:
+            if not warned:
+                warned = True
                 log.warning(
                     "warehouse %s is in use by %s: waiting up to %g s",
                     path,
