@@ -158,6 +158,30 @@ def test_rows_written_into_staging_directly_are_caught_and_rebuilt(warehouse, se
     assert derived.ensure_in_step(con) is False
 
 
+def test_the_aggregates_are_laid_out_in_date_order(warehouse):
+    """The engine reads one year of them: in date order, its scans skip the rest by min/max."""
+    con = warehouse
+    con.execute(
+        "INSERT INTO staging.declarations SELECT printf('2201202410%08d', i), 'C1', 'C1', "
+        "DATE '2025-06-30' - CAST((i * 7919) % 900 AS INTEGER), 'I', '2201', '0110', 'entry', 1, "
+        "'released', 'b1', i FROM range(3000) t(i)"
+    )
+    con.execute(
+        "INSERT INTO staging.declaration_changes SELECT 'X' || i, printf('2201202410%08d', i), "
+        "'modify', 'enterprise', 'R1', DATE '2025-06-30' - CAST((i * 31) % 700 AS INTEGER), true, "
+        "NULL, 'b1', i FROM range(2000) t(i)"
+    )
+    derived.rebuild(con)
+    in_rowid_order = con.sql(
+        "SELECT list(month ORDER BY rowid) FROM derived.declaration_months"
+    ).fetchall()[0][0]
+    assert len(in_rowid_order) > 12 and in_rowid_order == sorted(in_rowid_order)
+    changed = con.sql(
+        "SELECT list(requested_date ORDER BY rowid) FROM derived.error_changes"
+    ).fetchall()[0][0]
+    assert len(changed) == 2000 and changed == sorted(changed)
+
+
 def test_the_old_31_day_counts_shape_is_replaced_and_rebuilt(warehouse, settings, tmp_path):
     from warehouse.schema import ensure_schema
 

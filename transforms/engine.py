@@ -129,13 +129,19 @@ def record_rulebook(con: duckdb.DuckDBPyConnection, book: Rulebook) -> None:
 
 def explanation_rows(rule_ids: Iterable[str]) -> list[tuple[str, str, str, str]]:
     """Templates per (rule, variant); the '*' fallbacks filled in for every rule."""
-    templates = tomllib.loads(EXPLANATIONS.read_text(encoding="utf-8"))
+    templates = _explanation_templates()
     fallback = templates.get("*", {})
     rows = []
     for rule_id in rule_ids:
         for variant, text in {**fallback, **templates.get(rule_id, {})}.items():
             rows.append((rule_id, variant, text["en"], text["zh"]))
     return rows
+
+
+@functools.cache
+def _explanation_templates() -> dict:
+    """The templates are code: read once per process."""
+    return tomllib.loads(EXPLANATIONS.read_text(encoding="utf-8"))
 
 
 @functools.cache
@@ -179,12 +185,16 @@ def record_templates(con: duckdb.DuckDBPyConnection, rows: list[tuple[str, str, 
 def last_model_seconds(con: duckdb.DuckDBPyConnection, runs: int = 5) -> dict[str, float]:
     """Median seconds per model over its latest recorded runs (one run's are noisy); empty
     before the first evaluation."""
+    # Only the latest few runs are read: the table grows by a run's models every evaluation.
     rows = con.execute(
         "SELECT model, median(seconds) FROM ("
         "  SELECT model, seconds, row_number() OVER ("
         "    PARTITION BY model ORDER BY recorded_at DESC) AS latest"
-        "  FROM ops.model_timings) WHERE latest <= ? GROUP BY model",
-        [runs],
+        "  FROM ops.model_timings WHERE recorded_at >= (SELECT min(recent) FROM ("
+        "    SELECT DISTINCT recorded_at AS recent FROM ops.model_timings"
+        "    ORDER BY recent DESC LIMIT ?)))"
+        " WHERE latest <= ? GROUP BY model",
+        [runs * 4, runs],
     ).fetchall()
     return dict(rows)
 
@@ -251,12 +261,12 @@ def evaluate(
             bind_run(con, literals)
             previous = last_model_seconds(con)
             timings = run_models(con, graph, catalog, literals, threads, progress, previous)
-            duration = time.perf_counter() - started
-            write_marts(con, catalog, book, as_of, run_id, duration, timings)
             counted = con.execute(
                 "SELECT assessed_level, count(*), count(*) FILTER (advanced_ready) "
                 f"FROM {catalog}.eligibility_snapshot GROUP BY 1 ORDER BY 1"
             ).fetchall()
+            duration = time.perf_counter() - started
+            write_marts(con, catalog, book, as_of, run_id, duration, timings)
         finally:
             con.execute(f"SET threads = {threads}")
     levels = {level: n for level, n, _ in counted}

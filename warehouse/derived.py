@@ -55,7 +55,11 @@ def _add_declaration_counts(
 ) -> None:
     """Append monthly counts (a query) and their yearly totals."""
     con.execute(f"CREATE OR REPLACE TEMP TABLE declaration_delta AS {months_sql}", params or {})
-    con.execute("INSERT INTO derived.declaration_months SELECT * FROM declaration_delta")
+    # In month order: the engine reads W1's 13 months, and a table laid out by month lets its
+    # scan skip the rest by their min/max (measured: W1's pair counts 24 -> 16 ms at 10M).
+    con.execute(
+        "INSERT INTO derived.declaration_months SELECT * FROM declaration_delta ORDER BY month"
+    )
     con.execute(
         "INSERT INTO derived.declaration_years "
         + _sql("declaration_years", months="declaration_delta")

@@ -4,10 +4,11 @@ CREATE OR REPLACE TEMP MACRO add_years(x, n) AS CAST(x + to_years(CAST(n AS INTE
 -- X + N months, clamped to the month's last day (31 Jan + 1 month = 28/29 Feb).
 CREATE OR REPLACE TEMP MACRO add_months(x, n) AS CAST(x + to_months(CAST(n AS INTEGER)) AS DATE);
 -- An expiry: the first day d on which X has left the N-year window (d - N years >= X), so a
--- 29 February leaves on 1 March when the target year has no 29 February.
+-- 29 February leaves on 1 March when the target year has no 29 February (X + N years was clamped
+-- to 28 February: going back N years from it falls short of X). Written without month()/day():
+-- each use of those builds a calendar cache per query (~0.3 ms, measured).
 CREATE OR REPLACE TEMP MACRO expiry_after(x, n) AS
-    CASE WHEN month(x) = 2 AND day(x) = 29 AND day(add_years(x, n)) = 28
-         THEN add_years(x, n) + 1 ELSE add_years(x, n) END;
+    CASE WHEN add_years(add_years(x, n), -n) < x THEN add_years(x, n) + 1 ELSE add_years(x, n) END;
 -- The evaluation date T and the window bounds (credit-rules.md, Windows), for models that filter
 -- a large table by them: bound by the engine, they are constants the scan filters by (a join
 -- with the one-row ctx table filters only after the scan). ctx holds the same values.
@@ -16,8 +17,6 @@ CREATE OR REPLACE TEMP MACRO w1_after() AS add_years(getvariable('as_of'), -1); 
 CREATE OR REPLACE TEMP MACRO w2_after() AS add_years(getvariable('as_of'), -2);  -- W2: d > w2_after
 CREATE OR REPLACE TEMP MACRO w1_first_month() AS CAST(date_trunc('month', w1_after()) AS DATE);
 CREATE OR REPLACE TEMP MACRO as_of_month() AS CAST(date_trunc('month', as_of_date()) AS DATE);
--- Money for explanations: 1050000.00 -> '1,050,000'.
-CREATE OR REPLACE TEMP MACRO cny(x) AS format('{:,.0f}', CAST(x AS DOUBLE));
 -- D3 (importers/exporters) and D4 (brokers): penalties beyond the per-mille ratio of the previous
 -- year's documents and beyond the amount; with no documents the amount test alone applies.
 CREATE OR REPLACE TEMP MACRO dishonest_penalties_hold(etype, n, f, docs) AS
@@ -39,13 +38,6 @@ CREATE OR REPLACE TEMP MACRO certification_penalties_exceed(etype, n, f, max_fin
              OR f > param('a6_broker_fine_total')
              OR max_fine > param('a6_broker_single_fine')
          ELSE false END;
--- Explanation templates: {value}, {threshold}, {expiry}, {last_breach}.
-CREATE OR REPLACE TEMP MACRO fill_template(tpl, value, threshold, expiry, last_breach) AS
-    replace(replace(replace(replace(tpl,
-        '{value}', coalesce(value, '')),
-        '{threshold}', coalesce(threshold, '')),
-        '{expiry}', coalesce(CAST(expiry AS VARCHAR), '-')),
-        '{last_breach}', coalesce(CAST(last_breach AS VARCHAR), '-'));
 -- A rule outcome with nothing to tell: pass, no dates. The outcome models leave these out; the view
 -- marts.rule_results and the snapshot take a missing outcome as exactly this.
 CREATE OR REPLACE TEMP MACRO plain_pass(status, variant, expiry_date, last_breach_date) AS
