@@ -56,3 +56,16 @@ def test_a_warehouse_held_too_long_is_reported_with_its_holder(tmp_path, monkeyp
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_the_block_pool_is_configured_and_can_be_turned_off(tmp_path, monkeypatch):
+    from warehouse.settings import load_settings
+
+    setting = "SELECT current_setting('block_allocator_memory')"
+    con = connect(load_settings(tmp_path / "a.duckdb"))
+    assert con.sql(setting).fetchall() == [("244.1 MiB",)]  # 256 MB
+    con.close()
+    monkeypatch.setenv("CUSTOMS_CREDIT_BLOCK_POOL", "0MB")
+    con = connect(load_settings(tmp_path / "b.duckdb"))
+    assert con.sql(setting).fetchall() == [("0 bytes",)]
+    con.close()

@@ -33,6 +33,7 @@ class Settings:
     memory_limit: str
     threads: int
     lock_wait_s: float = 60.0  # how long to wait for another process's hold on the warehouse
+    block_pool: str = "256MB"  # memory DuckDB keeps for its blocks instead of returning it
 
     @property
     def rejected_dir(self) -> Path:
@@ -52,4 +53,5 @@ def load_settings(warehouse: str | os.PathLike[str] | None = None) -> Settings:
         memory_limit=os.environ.get("CUSTOMS_CREDIT_MEMORY_LIMIT", "4GB"),
         threads=int(os.environ.get("CUSTOMS_CREDIT_THREADS", str(os.cpu_count() or 2))),
         lock_wait_s=float(os.environ.get("CUSTOMS_CREDIT_LOCK_WAIT", "60")),
+        block_pool=os.environ.get("CUSTOMS_CREDIT_BLOCK_POOL", "256MB"),
     )
