@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from transforms.engine import add_years, last_model_seconds, model_graph, run_literals
-from transforms.model_graph import bind_values, load_graph
+from transforms.model_graph import bind_values, load_graph, model_files
 from transforms.model_runner import run_models, work_catalog
 from transforms.rulebook import rulebook_for
 
@@ -168,3 +168,43 @@ def test_previous_seconds_are_the_median_of_each_models_latest_runs() -> None:
         "INSERT INTO ops.model_timings VALUES ('run-5', DATE '2026-06-30', '020_b', 0.5, now())"
     )
     assert last_model_seconds(con) == {"010_a": 3.0, "020_b": 0.5}
+
+
+MART_ROWS = (
+    "SELECT (SELECT list((customs_code, assessed_level, blockers) ORDER BY customs_code) "
+    "FROM marts.eligibility_snapshot), "
+    "(SELECT count(*) FROM marts.rule_outcomes), "
+    "(SELECT count(*) FROM marts.enterprise_indicators), "
+    "(SELECT list(run_id) FROM marts.evaluations)"
+)
+
+
+def _world_with_two_enterprises(world) -> None:
+    world.enterprise("2201000001")
+    world.enterprise("2201000002", level="advanced", level_since="2022-01-01")
+    world.declarations("2201000001", 2025, 40)
+    world.case("2201000002", decided="2026-01-10", fine=2_000_000)
+
+
+def test_a_model_failing_late_leaves_the_marts_as_they_were(world, tmp_path, monkeypatch) -> None:
+    """A failure in the graph's last model changes no mart, and leaves the connection usable."""
+    import transforms.engine as engine
+
+    _world_with_two_enterprises(world)
+    world.evaluate("2026-06-30", run_id="good")
+    before = world.con.sql(MART_ROWS).fetchall()
+    folder = tmp_path / "models"
+    folder.mkdir()
+    for path in model_files():
+        text = path.read_text(encoding="utf-8")
+        if path.name.startswith("120_"):  # the last model: every other mart table is copied
+            text = text.replace("SELECT", "SELECT no_such_column,", 1)
+        (folder / path.name).write_text(text, encoding="utf-8")
+    monkeypatch.setattr(engine, "model_graph", lambda: load_graph(folder))
+    with pytest.raises(RuntimeError, match=r"model 120_eligibility_snapshot failed"):
+        world.evaluate("2026-06-30", run_id="broken")
+    assert world.con.sql(MART_ROWS).fetchall() == before
+    monkeypatch.undo()
+    world.evaluate("2026-06-30", run_id="again")
+    assert world.con.sql(MART_ROWS).fetchall()[0][:3] == before[0][:3]
+    assert world.con.sql("SELECT run_id FROM marts.evaluations").fetchall() == [("again",)]
