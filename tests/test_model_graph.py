@@ -132,6 +132,28 @@ def test_parallel_run_equals_sequential_run(tmp_path: Path) -> None:
     assert list(timings) == ["010_a", "020_b", "030_c", "040_total"]
 
 
+def test_only_the_models_calling_a_macro_wait_for_the_macros(tmp_path: Path) -> None:
+    folder = _write(
+        tmp_path,
+        {
+            "000_macros.sql": "CREATE OR REPLACE TEMP MACRO sq(x) AS x * x;",
+            "010_a.sql": "CREATE OR REPLACE TEMP TABLE a AS SELECT 3 AS i;  -- sq( in a comment",
+            "020_b.sql": "CREATE OR REPLACE TEMP TABLE b AS SELECT SQ (i) AS s FROM a;",
+            "030_c.sql": "CREATE OR REPLACE TEMP TABLE c AS SELECT 'sq(' AS squared FROM a;",
+        },
+    )
+    graph = load_graph(folder)
+    assert {m.stem: m.uses_macros for m in graph.models} == {
+        "010_a": False,
+        "020_b": True,
+        "030_c": True,  # a string that looks like a call: waiting is harmless
+    }
+    con = duckdb.connect()
+    with work_catalog(con) as catalog:
+        run_models(con, graph, catalog, {}, 2)
+        assert con.execute(f"SELECT s FROM {catalog}.b").fetchall() == [(9,)]
+
+
 def test_a_failing_model_is_named_and_the_work_catalog_is_dropped(tmp_path: Path) -> None:
     folder = _write(
         tmp_path,

@@ -44,6 +44,7 @@ class Model:
     table: str  # the table it builds
     sql: str
     deps: frozenset[str]  # tables of earlier models it reads
+    uses_macros: bool = False  # calls a macro of the setup files (so waits for them)
 
     def bound_sql(self, catalog: str, literals: Mapping[str, str]) -> str:
         """The model writing its table into `catalog` (shared by connections) instead of the
@@ -91,6 +92,8 @@ def load_graph(folder: Path = MODELS_DIR) -> ModelGraph:
             raise ValueError(f"model {path.name} builds {len(names)} tables; one model, one table")
         if names:
             tables[path] = names[0]
+    macros = [m for path, sql in texts if path not in tables for m in _MACRO.findall(sql)]
+    calls = re.compile(rf"\b(?:{'|'.join(macros)})\s*\(", re.IGNORECASE) if macros else None
     for path, sql in texts:
         if path not in tables:
             setup.append(sql)
@@ -100,6 +103,7 @@ def load_graph(folder: Path = MODELS_DIR) -> ModelGraph:
         later = reads - built
         if later:
             raise ValueError(f"model {path.name} reads {sorted(later)}, built by a later model")
-        models.append(Model(path.stem, tables[path], sql, frozenset(reads)))
+        uses_macros = bool(calls and calls.search(code))
+        models.append(Model(path.stem, tables[path], sql, frozenset(reads), uses_macros))
         built.add(tables[path])
     return ModelGraph(tuple(setup), tuple(models))

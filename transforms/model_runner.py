@@ -22,6 +22,7 @@ import duckdb
 from transforms.model_graph import Model, ModelGraph
 
 Progress = Callable[[str, float], None]
+MACROS = "<macros>"  # the setup files' task in the graph (no table has this name)
 
 
 @contextmanager
@@ -55,10 +56,6 @@ def run_models(
     seconds per model of an earlier run, to order them). A failing model stops the run (the
     others are interrupted) and is raised as RuntimeError naming it."""
     search_path = search_path_sql(con, catalog)
-    # on a cursor with the search path: a macro may call an earlier one
-    with con.cursor() as setup:
-        setup.execute(search_path)
-        setup.execute(graph.bound_setup(catalog, literals))
     lock = threading.Lock()
     local = threading.local()
     cursors: list[duckdb.DuckDBPyConnection] = []
@@ -75,9 +72,12 @@ def run_models(
         return cursor
 
     def run(model: Model) -> None:
-        cursor = connection()
+        cursor = connection()  # it has the search path: a macro may call an earlier one
         started = time.perf_counter()
         try:
+            if model is macros:
+                cursor.execute(graph.bound_setup(catalog, literals))
+                return
             cursor.execute(model.bound_sql(catalog, literals))
         except duckdb.Error as exc:
             raise RuntimeError(f"model {model.stem} failed: {exc}") from exc
@@ -92,6 +92,15 @@ def run_models(
     urgency = graph.remaining_path(previous)
     waiting = {m.table: set(m.deps) for m in graph.models}
     by_table = {m.table: m for m in graph.models}
+    # Creating the macros is a task of its own, first: the models that call none start beside it.
+    macros = Model("macros", MACROS, "", frozenset())
+    if graph.setup:
+        waiting[MACROS] = set()
+        by_table[MACROS] = macros
+        urgency[MACROS] = float("inf")
+        for model in graph.models:
+            if model.uses_macros:
+                waiting[model.table].add(MACROS)
     running: dict[Future[None], Model] = {}
     pool = ThreadPoolExecutor(max(1, workers), thread_name_prefix="model")
     try:
