@@ -185,16 +185,12 @@ def record_templates(con: duckdb.DuckDBPyConnection, rows: list[tuple[str, str, 
 def last_model_seconds(con: duckdb.DuckDBPyConnection, runs: int = 5) -> dict[str, float]:
     """Median seconds per model over its latest recorded runs (one run's are noisy); empty
     before the first evaluation."""
-    # Only the latest few runs are read: the table grows by a run's models every evaluation.
     rows = con.execute(
         "SELECT model, median(seconds) FROM ("
         "  SELECT model, seconds, row_number() OVER ("
         "    PARTITION BY model ORDER BY recorded_at DESC) AS latest"
-        "  FROM ops.model_timings WHERE recorded_at >= (SELECT min(recent) FROM ("
-        "    SELECT DISTINCT recorded_at AS recent FROM ops.model_timings"
-        "    ORDER BY recent DESC LIMIT ?)))"
-        " WHERE latest <= ? GROUP BY model",
-        [runs * 4, runs],
+        "  FROM ops.model_timings) WHERE latest <= ? GROUP BY model",
+        [runs],
     ).fetchall()
     return dict(rows)
 
