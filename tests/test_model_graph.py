@@ -102,6 +102,28 @@ def test_python_add_years_agrees_with_the_models_macro() -> None:
     assert add_years(dt.date(2024, 2, 29), -1) == dt.date(2023, 2, 28)
 
 
+def test_expiry_after_is_the_first_day_out_of_the_window() -> None:
+    """expiry_after(x, n): the first day d with d - n years >= x (credit-rules.md), searched day
+    by day here, for every day of four years around two 29 Februaries."""
+    con = duckdb.connect()
+    macros = (Path(__file__).parents[1] / "transforms" / "models" / "000_macros.sql").read_text()
+    con.execute(macros.split("-- The evaluation date T")[0])  # the calendar macros
+    days = [dt.date(2023, 1, 1) + dt.timedelta(days=i) for i in range(4 * 366)]
+    for years in (1, 2, 3, 4):
+        got = con.execute(
+            "SELECT list(expiry_after(d, ?) ORDER BY d) FROM unnest(?::DATE[]) t(d)",
+            [years, days],
+        ).fetchall()[0][0]
+        expected = []
+        for x in days:
+            d = add_years(x, years) - dt.timedelta(days=3)
+            while add_years(d, -years) < x:
+                d += dt.timedelta(days=1)
+            expected.append(d)
+        assert got == expected
+    assert got[days.index(dt.date(2024, 2, 29))] == dt.date(2028, 2, 29)  # years = 4
+
+
 def _run(folder: Path, workers: int) -> tuple[list[tuple], dict[str, float]]:
     con = duckdb.connect()
     try:
