@@ -135,19 +135,21 @@ def _run(folder: Path, workers: int) -> tuple[list[tuple], dict[str, float]]:
         con.close()
 
 
+# A small graph: 020_b calls the macro (in capitals), 030_c only names it in a string, 010_a
+# only in a comment.
+SMALL_GRAPH = {
+    "000_macros.sql": "CREATE OR REPLACE TEMP MACRO sq(x) AS x * x;",
+    "010_a.sql": "CREATE OR REPLACE TEMP TABLE a AS SELECT range AS i "
+    "FROM range(param('n'));  -- sq( in a comment",
+    "020_b.sql": "CREATE OR REPLACE TEMP TABLE b AS SELECT SQ (i) AS s FROM a;",
+    "030_c.sql": "CREATE OR REPLACE TEMP TABLE c AS SELECT i + 100 AS t, 'sq(' AS label FROM a;",
+    "040_total.sql": "CREATE OR REPLACE TEMP TABLE total AS "
+    "SELECT (SELECT sum(s) FROM b) AS s, (SELECT sum(t) FROM c) AS t;",
+}
+
+
 def test_parallel_run_equals_sequential_run(tmp_path: Path) -> None:
-    folder = _write(
-        tmp_path,
-        {
-            "000_macros.sql": "CREATE OR REPLACE TEMP MACRO sq(x) AS x * x;",
-            "010_a.sql": "CREATE OR REPLACE TEMP TABLE a AS SELECT range AS i "
-            "FROM range(param('n'));",
-            "020_b.sql": "CREATE OR REPLACE TEMP TABLE b AS SELECT sq(i) AS s FROM a;",
-            "030_c.sql": "CREATE OR REPLACE TEMP TABLE c AS SELECT i + 100 AS t FROM a;",
-            "040_total.sql": "CREATE OR REPLACE TEMP TABLE total AS "
-            "SELECT (SELECT sum(s) FROM b) AS s, (SELECT sum(t) FROM c) AS t;",
-        },
-    )
+    folder = _write(tmp_path, SMALL_GRAPH)
     sequential, timings = _run(folder, 1)
     parallel, _ = _run(folder, 2)
     assert sequential == parallel == [(30, 510)]
@@ -155,25 +157,18 @@ def test_parallel_run_equals_sequential_run(tmp_path: Path) -> None:
 
 
 def test_only_the_models_calling_a_macro_wait_for_the_macros(tmp_path: Path) -> None:
-    folder = _write(
-        tmp_path,
-        {
-            "000_macros.sql": "CREATE OR REPLACE TEMP MACRO sq(x) AS x * x;",
-            "010_a.sql": "CREATE OR REPLACE TEMP TABLE a AS SELECT 3 AS i;  -- sq( in a comment",
-            "020_b.sql": "CREATE OR REPLACE TEMP TABLE b AS SELECT SQ (i) AS s FROM a;",
-            "030_c.sql": "CREATE OR REPLACE TEMP TABLE c AS SELECT 'sq(' AS squared FROM a;",
-        },
-    )
-    graph = load_graph(folder)
+    graph = load_graph(_write(tmp_path, SMALL_GRAPH))
     assert {m.stem: m.uses_macros for m in graph.models} == {
         "010_a": False,
         "020_b": True,
         "030_c": True,  # a string that looks like a call: waiting is harmless
+        "040_total": False,
     }
     con = duckdb.connect()
     with work_catalog(con) as catalog:
-        run_models(con, graph, catalog, {}, 2)
-        assert con.execute(f"SELECT s FROM {catalog}.b").fetchall() == [(9,)]
+        run_models(con, graph, catalog, {"n": "5"}, 2)
+        squares = con.execute(f"SELECT list(s ORDER BY s) FROM {catalog}.b").fetchall()
+        assert squares == [([0, 1, 4, 9, 16],)]
 
 
 def test_a_failing_model_is_named_and_the_work_catalog_is_dropped(tmp_path: Path) -> None:
