@@ -4,6 +4,7 @@ independent models run side by side with the same results as one at a time."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -11,7 +12,7 @@ import pytest
 
 from transforms.engine import add_years, last_model_seconds, model_graph, run_literals
 from transforms.model_graph import bind_values, load_graph, model_files
-from transforms.model_runner import run_models, work_catalog
+from transforms.model_runner import MainTask, run_models, work_catalogs
 from transforms.rulebook import rulebook_for
 
 
@@ -127,9 +128,9 @@ def test_expiry_after_is_the_first_day_out_of_the_window() -> None:
 def _run(folder: Path, workers: int) -> tuple[list[tuple], dict[str, float]]:
     con = duckdb.connect()
     try:
-        with work_catalog(con) as catalog:
-            timings = run_models(con, load_graph(folder), catalog, {"n": "5"}, workers)
-            rows = con.execute(f"SELECT * FROM {catalog}.total").fetchall()
+        with work_catalogs(con) as catalogs:
+            timings = run_models(con, load_graph(folder), catalogs, {"n": "5"}, workers)
+            rows = con.execute(f"SELECT * FROM {catalogs.shared}.total").fetchall()
         return rows, timings
     finally:
         con.close()
@@ -165,9 +166,9 @@ def test_only_the_models_calling_a_macro_wait_for_the_macros(tmp_path: Path) -> 
         "040_total": False,
     }
     con = duckdb.connect()
-    with work_catalog(con) as catalog:
-        run_models(con, graph, catalog, {"n": "5"}, 2)
-        squares = con.execute(f"SELECT list(s ORDER BY s) FROM {catalog}.b").fetchall()
+    with work_catalogs(con) as catalogs:
+        run_models(con, graph, catalogs, {"n": "5"}, 2)
+        squares = con.execute(f"SELECT list(s ORDER BY s) FROM {catalogs.shared}.b").fetchall()
         assert squares == [([0, 1, 4, 9, 16],)]
 
 
@@ -182,11 +183,112 @@ def test_a_failing_model_is_named_and_the_work_catalog_is_dropped(tmp_path: Path
     )
     con = duckdb.connect()
     failed = pytest.raises(RuntimeError, match=r"model 020_b failed: .*no_such_column")
-    with failed, work_catalog(con) as catalog:
-        run_models(con, load_graph(folder), catalog, {}, 2)
+    with failed, work_catalogs(con) as catalogs:
+        run_models(con, load_graph(folder), catalogs, {}, 2)
     databases = con.execute("SELECT database_name FROM duckdb_databases()").fetchall()
     catalogs = {r[0] for r in databases}
     assert not any(name.startswith("cc_work_") for name in catalogs)
+
+
+VIEW_GRAPH = {
+    "010_a.sql": "CREATE OR REPLACE TEMP TABLE a AS SELECT range AS i FROM range(4);",
+    "020_v.sql": "CREATE OR REPLACE TEMP VIEW v AS SELECT sum(i) AS s FROM a;",
+    "030_b.sql": "CREATE OR REPLACE TEMP TABLE b AS SELECT s * 10 AS t FROM v, range(3);",
+    "040_c.sql": "CREATE OR REPLACE TEMP TABLE c AS SELECT t + 1 AS u FROM b;",
+}
+
+
+def test_a_view_model_is_created_in_the_shared_catalog_and_read_like_a_table(tmp_path) -> None:
+    graph = load_graph(_write(tmp_path, VIEW_GRAPH))
+    assert [(m.table, m.kind, sorted(m.deps)) for m in graph.models] == [
+        ("a", "TABLE", []),
+        ("v", "VIEW", ["a"]),
+        ("b", "TABLE", ["v"]),
+        ("c", "TABLE", ["b"]),
+    ]
+    con = duckdb.connect()
+    with work_catalogs(con) as catalogs:
+        run_models(con, graph, catalogs, {}, 2)
+        assert con.execute(f"SELECT DISTINCT t FROM {catalogs.shared}.b").fetchall() == [(60,)]
+        kinds = con.execute(
+            "SELECT table_name, table_type FROM information_schema.tables "
+            f"WHERE table_catalog = '{catalogs.shared}' ORDER BY 1"
+        ).fetchall()
+    assert kinds == [("a", "BASE TABLE"), ("b", "BASE TABLE"), ("c", "BASE TABLE"), ("v", "VIEW")]
+
+
+def test_a_view_may_not_read_a_table_built_in_a_catalog_of_its_own(tmp_path) -> None:
+    con = duckdb.connect()
+    refused = pytest.raises(ValueError, match=r"view 020_v reads \['a'\], built in catalogs")
+    with refused, work_catalogs(con, ["a"]) as catalogs:
+        run_models(con, load_graph(_write(tmp_path, VIEW_GRAPH)), catalogs, {}, 2)
+
+
+def test_a_transaction_does_not_see_tables_built_after_it_first_read_their_catalog() -> None:
+    """Why the tables the marts transaction reads late are built in catalogs of their own."""
+    con = duckdb.connect()
+    con.execute("ATTACH ':memory:' AS w; CREATE TABLE w.a AS SELECT 1 AS v")
+    con.execute("BEGIN TRANSACTION")
+    assert con.execute("SELECT v FROM w.a").fetchall() == [(1,)]
+    other = con.cursor()
+    other.execute("CREATE TABLE w.b AS SELECT 2 AS v")
+    with pytest.raises(duckdb.CatalogException, match="b does not exist"):
+        con.execute("SELECT v FROM w.b")
+    con.execute("ROLLBACK")
+    assert con.execute("SELECT v FROM w.b").fetchall() == [(2,)]
+
+
+def test_main_steps_run_in_one_transaction_after_their_models_one_at_a_time(tmp_path) -> None:
+    """The steps run on the connection itself while models still run; the table read last was
+    built in a catalog of its own, so the open transaction sees it."""
+    graph = load_graph(_write(tmp_path, VIEW_GRAPH))
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute("CREATE TABLE copied (relation VARCHAR, n BIGINT)")
+    running: list[str] = []
+    most_at_once = 0
+
+    def step(sql: str) -> Callable[[], None]:
+        def run() -> None:
+            nonlocal most_at_once
+            running.append(sql)
+            most_at_once = max(most_at_once, len(running))
+            con.execute(sql)
+            running.remove(sql)
+
+        return run
+
+    with work_catalogs(con, ["c"]) as catalogs:
+        shared, own = catalogs.shared, catalogs.of("c")
+        steps = [
+            MainTask("begin", frozenset(), step("BEGIN TRANSACTION")),
+            MainTask(
+                "copy v",
+                frozenset({"begin", "v"}),
+                step(f"INSERT INTO copied SELECT 'v', count(*) FROM {shared}.v"),
+            ),
+            MainTask(
+                "copy c",
+                frozenset({"copy v", "c"}),
+                step(f"INSERT INTO copied SELECT 'c', count(*) FROM {own}.c"),
+            ),
+        ]
+        timings = run_models(con, graph, catalogs, {}, 2, main_tasks=steps)
+        con.execute("COMMIT")
+    assert con.execute("SELECT * FROM copied ORDER BY 1").fetchall() == [("c", 3), ("v", 1)]
+    assert most_at_once == 1
+    assert list(timings) == ["010_a", "020_v", "030_b", "040_c"]  # the steps are not models
+
+
+def test_a_failing_main_step_stops_the_run(tmp_path) -> None:
+    def fail() -> None:
+        raise RuntimeError("the copy failed")
+
+    con = duckdb.connect()
+    stopped = pytest.raises(RuntimeError, match="the copy failed")
+    with stopped, work_catalogs(con) as catalogs:
+        steps = [MainTask("copy", frozenset({"a"}), fail)]
+        run_models(con, load_graph(_write(tmp_path, VIEW_GRAPH)), catalogs, {}, 2, main_tasks=steps)
+    assert con.execute("SELECT 1").fetchall() == [(1,)]  # the connection is usable
 
 
 def test_previous_seconds_are_the_median_of_each_models_latest_runs() -> None:

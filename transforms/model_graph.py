@@ -1,9 +1,15 @@
 """The SQL models as a dependency graph: which table each one builds, and which it reads.
 
 Every model file (transforms/models/NNN_*.sql) builds one table with
-`CREATE OR REPLACE TEMP TABLE <name> AS ...`; a model depends on every other model whose table
-name it mentions (outside comments). Files that build no table define the macros. File order
+`CREATE OR REPLACE TEMP TABLE <name> AS ...`, or defines one view with
+`CREATE OR REPLACE TEMP VIEW <name> AS ...`; a model depends on every other model whose table or
+view it mentions (outside comments). Files that build neither define the macros. File order
 stays a valid order: a model's dependencies always come earlier (checked here).
+
+A view costs nothing to create and is computed by each query that reads it: right for a model
+only the marts read (its rows are appended once, to the mart, instead of twice) or a small one
+read twice. It lives in the work catalog, so it may read only other models (a warehouse table
+such as staging.x would be looked for in the work catalog, and the view is refused).
 
 As written, the files run as they are in one DuckDB session (with the variables set). The engine
 runs them bound: `param('name')` and `getvariable('name')` replaced by the run's typed literals,
@@ -19,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 MODELS_DIR = Path(__file__).parent / "models"
-_BUILDS = re.compile(r"CREATE OR REPLACE TEMP TABLE (\w+) AS", re.IGNORECASE)
+_BUILDS = re.compile(r"CREATE OR REPLACE TEMP (TABLE|VIEW) (\w+) AS", re.IGNORECASE)
 _MACRO = re.compile(r"CREATE OR REPLACE TEMP MACRO (\w+)", re.IGNORECASE)
 _COMMENT = re.compile(r"--[^\n]*")
 _VALUE = re.compile(r"\b(?:param|getvariable)\('(\w+)'\)")
@@ -45,11 +51,14 @@ class Model:
     sql: str
     deps: frozenset[str]  # tables of earlier models it reads
     uses_macros: bool = False  # calls a macro of the setup files (so waits for them)
+    kind: str = "TABLE"  # or VIEW
 
     def bound_sql(self, catalog: str, literals: Mapping[str, str]) -> str:
-        """The model writing its table into `catalog` (shared by connections) instead of the
-        connection's own temp schema; readers find it there through the search path."""
-        built_in = _BUILDS.sub(f"CREATE OR REPLACE TABLE {catalog}.{self.table} AS", self.sql, 1)
+        """The model writing its table (or view) into `catalog` (shared by connections) instead
+        of the connection's own temp schema; readers find it there through the search path."""
+        built_in = _BUILDS.sub(
+            f"CREATE OR REPLACE {self.kind} {catalog}.main.{self.table} AS", self.sql, 1
+        )
         return bind_values(built_in, literals)
 
 
@@ -85,25 +94,27 @@ def load_graph(folder: Path = MODELS_DIR) -> ModelGraph:
     models: list[Model] = []
     built: set[str] = set()
     texts = [(p, p.read_text(encoding="utf-8")) for p in model_files(folder)]
-    tables = {}
+    tables: dict[Path, tuple[str, str]] = {}  # path -> (TABLE or VIEW, name)
     for path, sql in texts:
         names = _BUILDS.findall(_COMMENT.sub("", sql))
         if len(names) > 1:
-            raise ValueError(f"model {path.name} builds {len(names)} tables; one model, one table")
+            raise ValueError(f"model {path.name} builds {len(names)} relations; one model, one")
         if names:
             tables[path] = names[0]
     macros = [m for path, sql in texts if path not in tables for m in _MACRO.findall(sql)]
     calls = re.compile(rf"\b(?:{'|'.join(macros)})\s*\(", re.IGNORECASE) if macros else None
+    relations = {name for _, name in tables.values()}
     for path, sql in texts:
         if path not in tables:
             setup.append(sql)
             continue
         code = _COMMENT.sub("", sql)
-        reads = {t for t in tables.values() if t != tables[path] and re.search(rf"\b{t}\b", code)}
+        kind, table = tables[path]
+        reads = {t for t in relations if t != table and re.search(rf"\b{t}\b", code)}
         later = reads - built
         if later:
             raise ValueError(f"model {path.name} reads {sorted(later)}, built by a later model")
         uses_macros = bool(calls and calls.search(code))
-        models.append(Model(path.stem, tables[path], sql, frozenset(reads), uses_macros))
-        built.add(tables[path])
+        models.append(Model(path.stem, table, sql, frozenset(reads), uses_macros, kind.upper()))
+        built.add(table)
     return ModelGraph(tuple(setup), tuple(models))

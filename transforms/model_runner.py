@@ -6,6 +6,13 @@ running two independent models at once does. Connections only share attached dat
 tables, macros or variables, so the models' tables and macros live in an in-memory catalog
 attached for this evaluation, the rulebook's values are bound into the SQL as literals
 (transforms/model_graph.py), and a worker connection only sets its search path.
+
+Steps that must run on the pipeline's own connection (the marts transaction: engine.MartWrite)
+can be tasks of the graph too: they wait for the models they read, run one at a time, and take
+the slots the models leave free, so the marts are copied while the graph's last models run
+instead of after them. A transaction sees an attached database as it was at the first statement
+that read it: a table such a step reads that is built after the step's transaction first read the
+work catalog is built in a catalog of its own (WorkCatalogs.own), first read after it is built.
 """
 
 from __future__ import annotations
@@ -13,9 +20,10 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 import duckdb
 
@@ -25,37 +33,78 @@ Progress = Callable[[str, float], None]
 MACROS = "<macros>"  # the setup files' task in the graph (no table has this name)
 
 
+@dataclass(frozen=True)
+class WorkCatalogs:
+    """The in-memory catalogs of one evaluation: `shared` holds the macros and every model's
+    table or view but those in `own` (table -> a catalog of its own)."""
+
+    shared: str
+    own: Mapping[str, str] = field(default_factory=dict)
+
+    def of(self, table: str) -> str:
+        return self.own.get(table, self.shared)
+
+
+@dataclass(frozen=True)
+class MainTask:
+    """A step run on the pipeline's own connection once the models (tables) and steps (names) in
+    `deps` are done; never two at a time."""
+
+    name: str
+    deps: frozenset[str]
+    run: Callable[[], None]
+
+
 @contextmanager
-def work_catalog(con: duckdb.DuckDBPyConnection) -> Iterator[str]:
-    """An in-memory catalog for one evaluation's model tables, detached (freed) afterwards."""
-    name = f"cc_work_{uuid.uuid4().hex[:12]}"
-    con.execute(f"ATTACH ':memory:' AS {name}")
+def work_catalogs(
+    con: duckdb.DuckDBPyConnection, own_tables: Iterable[str] = ()
+) -> Iterator[WorkCatalogs]:
+    """In-memory catalogs for one evaluation's models, detached (freed) afterwards."""
+    prefix = f"cc_work_{uuid.uuid4().hex[:12]}"
+    catalogs = WorkCatalogs(prefix, {t: f"{prefix}_{t}" for t in own_tables})
+    attached: list[str] = []
     try:
-        yield name
+        for name in (catalogs.shared, *catalogs.own.values()):
+            con.execute(f"ATTACH ':memory:' AS {name}")
+            attached.append(name)
+        yield catalogs
     finally:
-        con.execute(f"DETACH {name}")
+        for name in attached:
+            con.execute(f"DETACH {name}")
 
 
-def search_path_sql(con: duckdb.DuckDBPyConnection, catalog: str) -> str:
+def search_path_sql(con: duckdb.DuckDBPyConnection, catalogs: WorkCatalogs) -> str:
     """Unqualified names resolve in the warehouse first (schema-qualified ones like staging.x
-    need it first), then in the work catalog where the models' tables are."""
+    need it first), then in the work catalogs where the models' tables are."""
     database = con.execute("SELECT current_database()").fetchall()[0][0]
-    return f"SET search_path = '{database}.main,{catalog}.main'"
+    paths = [f"{c}.main" for c in (database, catalogs.shared, *catalogs.own.values())]
+    return f"SET search_path = '{','.join(paths)}'"
+
+
+def _check_views(graph: ModelGraph, catalogs: WorkCatalogs) -> None:
+    """A view resolves the names it reads in its own (the shared) catalog only."""
+    for model in graph.models:
+        apart = sorted(model.deps & catalogs.own.keys())
+        if model.kind == "VIEW" and apart:
+            raise ValueError(f"view {model.stem} reads {apart}, built in catalogs of their own")
 
 
 def run_models(
     con: duckdb.DuckDBPyConnection,
     graph: ModelGraph,
-    catalog: str,
+    catalogs: WorkCatalogs,
     literals: Mapping[str, str],
     workers: int,
     progress: Progress | None = None,
     previous: Mapping[str, float] | None = None,
+    main_tasks: Sequence[MainTask] = (),
 ) -> dict[str, float]:
     """Run every model once its dependencies are built, `workers` at a time (`previous`: the
-    seconds per model of an earlier run, to order them). A failing model stops the run (the
-    others are interrupted) and is raised as RuntimeError naming it."""
-    search_path = search_path_sql(con, catalog)
+    seconds per model of an earlier run, to order them), and the `main_tasks` on `con` in the
+    slots left. A failing model or step stops the run (the others are interrupted); a model's
+    failure is raised as RuntimeError naming it."""
+    _check_views(graph, catalogs)
+    search_path = search_path_sql(con, catalogs)
     lock = threading.Lock()
     local = threading.local()
     cursors: list[duckdb.DuckDBPyConnection] = []
@@ -71,53 +120,73 @@ def run_models(
             local.cursor = cursor
         return cursor
 
-    def run(model: Model) -> None:
+    def run(task: Model | MainTask) -> None:
+        if isinstance(task, MainTask):
+            task.run()
+            return
         cursor = connection()  # it has the search path: a macro may call an earlier one
         started = time.perf_counter()
         try:
-            if model is macros:
-                cursor.execute(graph.bound_setup(catalog, literals))
+            if task is macros:
+                cursor.execute(graph.bound_setup(catalogs.shared, literals))
                 return
-            cursor.execute(model.bound_sql(catalog, literals))
+            cursor.execute(task.bound_sql(catalogs.of(task.table), literals))
         except duckdb.Error as exc:
-            raise RuntimeError(f"model {model.stem} failed: {exc}") from exc
+            raise RuntimeError(f"model {task.stem} failed: {exc}") from exc
         seconds = time.perf_counter() - started
         with lock:
-            timings[model.stem] = seconds
+            timings[task.stem] = seconds
             if progress:
-                progress(model.stem, seconds)
+                progress(task.stem, seconds)
 
     # Ready models start longest remaining chain first, so the chain never waits behind a side
-    # branch that could have run beside it.
+    # branch that could have run beside it; the main connection's steps come after any model.
     urgency = graph.remaining_path(previous)
-    waiting = {m.table: set(m.deps) for m in graph.models}
-    by_table = {m.table: m for m in graph.models}
+    waiting: dict[str, set[str]] = {m.table: set(m.deps) for m in graph.models}
+    tasks: dict[str, Model | MainTask] = {m.table: m for m in graph.models}
     # Creating the macros is a task of its own, first: the models that call none start beside it.
     macros = Model("macros", MACROS, "", frozenset())
     if graph.setup:
         waiting[MACROS] = set()
-        by_table[MACROS] = macros
+        tasks[MACROS] = macros
         urgency[MACROS] = float("inf")
         for model in graph.models:
             if model.uses_macros:
                 waiting[model.table].add(MACROS)
-    running: dict[Future[None], Model] = {}
-    pool = ThreadPoolExecutor(max(1, workers), thread_name_prefix="model")
+    for step in main_tasks:
+        waiting[step.name] = set(step.deps)
+        tasks[step.name] = step
+        urgency[step.name] = -1.0
+    running: dict[Future[None], Model | MainTask] = {}
+    slots = max(1, workers)
+    pool = ThreadPoolExecutor(slots, thread_name_prefix="model")
     try:
         while waiting or running:
-            ready = sorted((t for t, deps in waiting.items() if not deps), key=urgency.get)
-            for table in reversed(ready[len(ready) - (max(1, workers) - len(running)) :]):
-                running[pool.submit(run, by_table[table])] = by_table[table]
-                del waiting[table]
+            main_busy = any(isinstance(t, MainTask) for t in running.values())
+            ready = sorted((k for k, deps in waiting.items() if not deps), key=urgency.get)
+            for key in reversed(ready):
+                if len(running) >= slots:
+                    break
+                if isinstance(tasks[key], MainTask):
+                    if main_busy:
+                        continue
+                    main_busy = True
+                running[pool.submit(run, tasks[key])] = tasks[key]
+                del waiting[key]
+            if not running:
+                raise RuntimeError(f"tasks wait for what no task builds: {sorted(waiting)}")
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in finished:
-                model = running.pop(future)
+                task = running.pop(future)
                 future.result()  # a failure stops the run here
+                done = task.name if isinstance(task, MainTask) else task.table
                 for deps in waiting.values():
-                    deps.discard(model.table)
+                    deps.discard(done)
     except BaseException:
         for cursor in list(cursors):
             cursor.interrupt()
+        if main_tasks:
+            con.interrupt()
         pool.shutdown(wait=True, cancel_futures=True)
         raise
     finally:

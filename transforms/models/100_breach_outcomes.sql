@@ -4,8 +4,9 @@
 -- measured lives in enterprise_indicators, and the view marts.rule_results renders value,
 -- threshold, basis and explanations from both when read. Only what is not a plain pass is kept:
 -- a plain pass with no date to tell is what the view (and the snapshot) assume for a missing row.
--- This model decides D1-D8 and A1, which wait for the dishonest breaches; measured_outcomes (095)
--- decides A2-A7 and W1-W5 beside them. marts.rule_outcomes is written from both.
+-- This model decides D1-D8 and A1, which wait for the dishonest breaches (A1 through their
+-- summary, 065); measured_outcomes (095) decides A2-A7 and W1-W5 beside them.
+-- marts.rule_outcomes is written from both.
 CREATE OR REPLACE TEMP TABLE breach_outcomes AS
 SELECT *
 FROM (
@@ -34,16 +35,17 @@ SELECT customs_code, rule_id,
        effective_last AS last_breach_date
 FROM dishonest
 UNION ALL
--- A1, the first advanced-certification blocker
-SELECT customs_code, 'A1',
-       CASE WHEN breaches > 0 OR recorded_dishonest(recorded_level) THEN 'fail' ELSE 'pass' END,
-       CASE WHEN recorded_dishonest(recorded_level) THEN 'fail_recorded'
-            WHEN breaches > 0 AND breach_unpaid THEN 'fail_unpaid'
-            WHEN breaches > 0 THEN 'fail'
+-- A1, the first advanced-certification blocker (a1: none when no D rule breached)
+SELECT e.customs_code, 'A1',
+       CASE WHEN a1.breaches > 0 OR recorded_dishonest(e.recorded_level) THEN 'fail' ELSE 'pass' END,
+       CASE WHEN recorded_dishonest(e.recorded_level) THEN 'fail_recorded'
+            WHEN a1.breaches > 0 AND a1.breach_unpaid THEN 'fail_unpaid'
+            WHEN a1.breaches > 0 THEN 'fail'
             ELSE 'pass' END,
-       CASE WHEN recorded_dishonest(recorded_level) OR breach_unpaid THEN NULL
-            ELSE upgrade_bar_ends END,
-       latest_breach_date
-FROM enterprise_indicators
+       CASE WHEN recorded_dishonest(e.recorded_level) OR a1.breach_unpaid THEN NULL
+            ELSE a1.upgrade_bar_ends END,
+       a1.latest_breach_date
+FROM ent e
+LEFT JOIN breach_summary a1 USING (customs_code)
 )
 WHERE NOT plain_pass(status, variant, expiry_date, last_breach_date);

@@ -30,12 +30,12 @@ SELECT e.customs_code,
        CASE WHEN coalesce(len(p.blockers), 0) = 0 THEN c.as_of
             WHEN p.blockers_without_expiry = 0 THEN p.latest_expiry END
            AS earliest_application_date,
-       i.score,
+       s.score,
        getvariable('rulebook_provisional') AS provisional,
        getvariable('run_id') AS run_id,
        coalesce(l.batch_ids, []) AS batch_ids
 FROM ent e
 CROSS JOIN ctx c
 LEFT JOIN per_enterprise p USING (customs_code)
-JOIN enterprise_indicators i USING (customs_code)
+LEFT JOIN assessment_scores s USING (customs_code)
 LEFT JOIN lineage l USING (customs_code);
