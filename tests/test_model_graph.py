@@ -108,7 +108,7 @@ def test_expiry_after_is_the_first_day_out_of_the_window() -> None:
     by day here, for every day of four years around two 29 Februaries."""
     con = duckdb.connect()
     macros = (Path(__file__).parents[1] / "transforms" / "models" / "000_macros.sql").read_text()
-    con.execute(macros.split("-- The evaluation date T")[0])  # the calendar macros
+    con.execute(macros.split("-- D3 (importers/exporters)")[0])  # the calendar macros
     days = [dt.date(2023, 1, 1) + dt.timedelta(days=i) for i in range(4 * 366)]
     for years in (1, 2, 3, 4):
         got = con.execute(

@@ -66,9 +66,18 @@ def run_literals(book: Rulebook, as_of: dt.date, run_id: str) -> dict[str, str]:
     values.update(
         as_of=as_of, run_id=run_id, rulebook_id=book.id, rulebook_provisional=book.provisional
     )
+    # T's window bounds (credit-rules.md, Windows) as constants: a model filtering a large table
+    # by them filters in the scan, and one that needs nothing else starts before the macros.
+    w1_after = add_years(as_of, -1)
+    values.update(
+        w1_after=w1_after,
+        w2_after=add_years(as_of, -2),
+        w1_first_month=w1_after.replace(day=1),
+        as_of_month=as_of.replace(day=1),
+    )
     # The day numbers of W1's edges, for a lambda over a month's days: DuckDB does not fold a
-    # constant expression inside a lambda (day(w1_after()) there cost 2x a literal).
-    values.update(as_of_day=as_of.day, w1_after_day=add_years(as_of, -1).day)
+    # constant expression inside a lambda (day(w1_after) there cost 2x a literal).
+    values.update(as_of_day=as_of.day, w1_after_day=w1_after.day)
     return {name: _sql_literal(value) for name, value in values.items()}
 
 

@@ -9,14 +9,6 @@ CREATE OR REPLACE TEMP MACRO add_months(x, n) AS CAST(x + to_months(CAST(n AS IN
 -- each use of those builds a calendar cache per query (~0.3 ms, measured).
 CREATE OR REPLACE TEMP MACRO expiry_after(x, n) AS
     CASE WHEN add_years(add_years(x, n), -n) < x THEN add_years(x, n) + 1 ELSE add_years(x, n) END;
--- The evaluation date T and the window bounds (credit-rules.md, Windows), for models that filter
--- a large table by them: bound by the engine, they are constants the scan filters by (a join
--- with the one-row ctx table filters only after the scan). ctx holds the same values.
-CREATE OR REPLACE TEMP MACRO as_of_date() AS CAST(getvariable('as_of') AS DATE);
-CREATE OR REPLACE TEMP MACRO w1_after() AS add_years(getvariable('as_of'), -1);  -- W1: d > w1_after
-CREATE OR REPLACE TEMP MACRO w2_after() AS add_years(getvariable('as_of'), -2);  -- W2: d > w2_after
-CREATE OR REPLACE TEMP MACRO w1_first_month() AS CAST(date_trunc('month', w1_after()) AS DATE);
-CREATE OR REPLACE TEMP MACRO as_of_month() AS CAST(date_trunc('month', as_of_date()) AS DATE);
 -- D3 (importers/exporters) and D4 (brokers): penalties beyond the per-mille ratio of the previous
 -- year's documents and beyond the amount; with no documents the amount test alone applies.
 CREATE OR REPLACE TEMP MACRO dishonest_penalties_hold(etype, n, f, docs) AS

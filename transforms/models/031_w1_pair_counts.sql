@@ -7,17 +7,17 @@ CREATE OR REPLACE TEMP TABLE w1_pair_counts AS
 SELECT consignee_code, declarant_code, sum(declared) AS declared, sum(errors) AS errors
 FROM (
     SELECT m.consignee_code, m.declarant_code,
-           CASE WHEN m.month = w1_first_month()  -- n < 0: rows that left staging
+           CASE WHEN m.month = getvariable('w1_first_month')  -- n < 0: rows that left staging
                 THEN sign(m.n) * len(list_filter(m.row_days, lambda d: d > getvariable('w1_after_day')))
-                WHEN m.month = as_of_month()
+                WHEN m.month = getvariable('as_of_month')
                 THEN sign(m.n) * len(list_filter(m.row_days, lambda d: d <= getvariable('as_of_day')))
                 ELSE m.n END AS declared,
            0 AS errors
     FROM derived.declaration_months m
-    WHERE m.month BETWEEN w1_first_month() AND as_of_month()
+    WHERE m.month BETWEEN getvariable('w1_first_month') AND getvariable('as_of_month')
     UNION ALL
     SELECT ch.consignee_code, ch.declarant_code, 0, 1
     FROM derived.error_changes ch
-    WHERE ch.requested_date > w1_after() AND ch.requested_date <= as_of_date()
+    WHERE ch.requested_date > getvariable('w1_after') AND ch.requested_date <= getvariable('as_of')
 )
 GROUP BY ALL;
