@@ -19,8 +19,6 @@ from transforms.model_runner import Progress, run_models, work_catalogs
 from transforms.rulebook import Rulebook, rulebook_for
 from warehouse import derived
 
-RUN_VARIABLES = ("as_of", "run_id", "rulebook_id", "rulebook_provisional")
-
 log = logging.getLogger(__name__)
 
 
@@ -81,11 +79,6 @@ def run_literals(book: Rulebook, as_of: dt.date, run_id: str) -> dict[str, str]:
     return {name: _sql_literal(value) for name, value in values.items()}
 
 
-def bind_run(con: duckdb.DuckDBPyConnection, literals: dict[str, str]) -> None:
-    """The run-level mart columns (as_of, run_id, ...) as variables for the mart copies."""
-    con.execute(";\n".join(f"SET VARIABLE {n} = {literals[n]}" for n in RUN_VARIABLES))
-
-
 @functools.cache
 def model_graph() -> ModelGraph:
     """The models are code: read once per process."""
@@ -127,10 +120,9 @@ def evaluate(
         # Each model is single-threaded (its operators' set-up outweighs the few thousand rows
         # they split), and as many independent models as there are threads run side by side.
         con.execute("SET threads = 1")
-        marts = MartWrite(con, catalogs, book, as_of, run_id)
+        literals = run_literals(book, as_of, run_id)
+        marts = MartWrite(con, catalogs, book, as_of, run_id, literals)
         try:
-            literals = run_literals(book, as_of, run_id)
-            bind_run(con, literals)
             previous = last_model_seconds(con)
             timings = run_models(
                 con, graph, catalogs, literals, threads, progress, previous, marts.steps()

@@ -11,11 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import duckdb
 
+from transforms.model_graph import bind_values
 from transforms.model_runner import MainTask, WorkCatalogs
 from transforms.rulebook import Rulebook
 
@@ -91,9 +92,9 @@ _INSERT_SELECTS: dict[tuple[str, str], str] = {}
 
 
 def _insert_select(con: duckdb.DuckDBPyConnection, target: str, catalog: str, table: str) -> str:
-    """The target's columns from the model's table; run-level ones (as_of, run_id) from
-    variables. Worked out once per process: every warehouse is brought to this code's schema
-    when opened, and the models are code."""
+    """The target's columns from the model's table; run-level ones (as_of, run_id) as
+    `getvariable('x')`, for bind_values. Worked out once per process: every warehouse is
+    brought to this code's schema when opened, and the models are code."""
     if (target, table) not in _INSERT_SELECTS:
         present = set(_column_names(con, f"{catalog}.{table}"))
         _INSERT_SELECTS[target, table] = ", ".join(
@@ -123,7 +124,7 @@ BEGIN = "marts: begin"  # the first step's name: every copy waits for it
 
 
 class MartWrite:
-    """Writes T's marts on `con` (engine.bind_run has set the run-level variables). Owns `con`
+    """Writes T's marts on `con`; `literals` are the run's (engine.run_literals). Owns `con`
     from the first step to finish()/abort(): the models run on cursors of their own."""
 
     def __init__(
@@ -133,9 +134,10 @@ class MartWrite:
         book: Rulebook,
         as_of: dt.date,
         run_id: str,
+        literals: Mapping[str, str],
     ) -> None:
         self.con, self.catalogs, self.book = con, catalogs, book
-        self.as_of, self.run_id = as_of, run_id
+        self.as_of, self.run_id, self.literals = as_of, run_id, literals
         self.open = False
 
     def steps(self) -> list[MainTask]:
@@ -164,7 +166,7 @@ class MartWrite:
 
     def copy(self, target: str, table: str) -> None:
         catalog = self.catalogs.of(table)
-        select = _insert_select(self.con, target, catalog, table)
+        select = bind_values(_insert_select(self.con, target, catalog, table), self.literals)
         self.con.execute(f"INSERT INTO {target} BY NAME SELECT {select} FROM {catalog}.{table}")
 
     def finish(
@@ -173,10 +175,10 @@ class MartWrite:
         """Record the evaluation and commit. Returns (assessed level, enterprises, of which
         advanced-ready) as written."""
         con, book = self.con, self.book
-        counted = con.execute(
+        snapshot = f"{self.catalogs.of('eligibility_snapshot')}.eligibility_snapshot"
+        counted = con.execute(  # what was copied; the work table is smaller than the mart
             "SELECT assessed_level, count(*), count(*) FILTER (advanced_ready) "
-            "FROM marts.eligibility_snapshot WHERE as_of = ? GROUP BY 1 ORDER BY 1",
-            [self.as_of],
+            f"FROM {snapshot} GROUP BY 1 ORDER BY 1"
         ).fetchall()
         con.execute(
             "INSERT INTO marts.evaluations VALUES (?, ?, ?, ?, ?, ?, current_timestamp, ?)",
