@@ -97,3 +97,33 @@ def test_certified_level_is_kept_when_no_dishonest_rule(world):
     world.liability(code, "late_fee", 10, "2025-09-01")
     snap = world.snapshot(code, "2025-09-30")
     assert snap["assessed_level"] == "certified" and snap["blockers"] == ["A4"]
+
+
+def test_not_applicable_is_inferred_by_the_view_not_stored(world):
+    """D3 (brokers), D4 (importers/exporters) and W3 (below advanced) read n_a in rule_results
+    without a stored outcome; where the rule applies, a plain pass reads pass."""
+    importer = world.enterprise("4200000611")
+    broker = world.enterprise("4200000612", etype="customs_broker")
+    advanced = world.enterprise("4200000613", level="advanced", level_since="2025-01-01")
+    world.evaluate("2025-09-30")
+    statuses = dict(
+        world.con.execute(
+            "SELECT customs_code || ' ' || rule_id, status FROM marts.rule_results "
+            "WHERE as_of = DATE '2025-09-30' AND rule_id IN ('D3', 'D4', 'W3')"
+        ).fetchall()
+    )
+    assert statuses == {
+        f"{importer} D3": "pass",
+        f"{importer} D4": "n_a",
+        f"{importer} W3": "n_a",
+        f"{broker} D3": "n_a",
+        f"{broker} D4": "pass",
+        f"{broker} W3": "n_a",
+        f"{advanced} D3": "pass",
+        f"{advanced} D4": "n_a",
+        f"{advanced} W3": "pass",  # review due 2028-01-01
+    }
+    stored = world.con.execute(
+        "SELECT count(*) FROM marts.rule_outcomes WHERE status = 'n_a'"
+    ).fetchall()
+    assert stored == [(0,)]

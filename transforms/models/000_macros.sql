@@ -30,10 +30,13 @@ CREATE OR REPLACE TEMP MACRO certification_penalties_exceed(etype, n, f, max_fin
              OR f > param('a6_broker_fine_total')
              OR max_fine > param('a6_broker_single_fine')
          ELSE false END;
--- A rule outcome with nothing to tell: pass, no dates. The outcome models leave these out; the view
--- marts.rule_results and the snapshot take a missing outcome as exactly this.
-CREATE OR REPLACE TEMP MACRO plain_pass(status, variant, expiry_date, last_breach_date) AS
-    status = 'pass' AND variant = 'pass' AND expiry_date IS NULL AND last_breach_date IS NULL;
+-- A rule outcome the view marts.rule_results infers for a missing row, so the outcome models leave
+-- it out: a plain pass, or not applicable (D3 to a non-importer/exporter, D4 to a non-broker, W3
+-- below advanced: the view reads the same conditions from enterprise_indicators), with no dates.
+-- The snapshot needs neither: it counts fails and warnings only.
+CREATE OR REPLACE TEMP MACRO implied_outcome(status, variant, expiry_date, last_breach_date) AS
+    expiry_date IS NULL AND last_breach_date IS NULL
+    AND ((status = 'pass' AND variant = 'pass') OR (status = 'n_a' AND variant = 'n_a'));
 -- An enterprise whose recorded level is already dishonest (A1 fails on it alone).
 CREATE OR REPLACE TEMP MACRO recorded_dishonest(level) AS
     level IN ('dishonest', 'seriously_dishonest');

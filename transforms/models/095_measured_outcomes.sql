@@ -1,6 +1,6 @@
 -- The outcomes of A2-A7 and W1-W5 at T. What they judge is all in enterprise_measures, so they
--- are decided beside the dishonest breaches; breach_outcomes (100) decides D1-D8 and A1. Only what is
--- not a plain pass is kept (see 100).
+-- are decided beside the dishonest breaches; breach_outcomes (100) decides D1-D8 and A1. Only what the
+-- view cannot infer is kept (see 100).
 CREATE OR REPLACE TEMP TABLE measured_outcomes AS
 SELECT *
 FROM (
@@ -92,4 +92,4 @@ SELECT customs_code, 'W5',
        CASE WHEN getvariable('rulebook_provisional') THEN 'warn' ELSE 'pass' END, NULL, NULL
 FROM judged
 ) o(customs_code, rule_id, status, variant, expiry_date, last_breach_date)
-WHERE NOT plain_pass(status, variant, expiry_date, last_breach_date);
+WHERE NOT implied_outcome(status, variant, expiry_date, last_breach_date);

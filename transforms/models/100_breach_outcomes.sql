@@ -2,8 +2,8 @@
 -- the expiry date (a failing rule's day it stops failing if nothing new happens; NULL when only an
 -- action ends it) and, for D rules, the (projected) last breach day L. Narrow on purpose: what was
 -- measured lives in enterprise_indicators, and the view marts.rule_results renders value,
--- threshold, basis and explanations from both when read. Only what is not a plain pass is kept:
--- a plain pass with no date to tell is what the view (and the snapshot) assume for a missing row.
+-- threshold, basis and explanations from both when read. Only what the view cannot infer is kept:
+-- a plain pass, or not applicable, with no date to tell (macro implied_outcome).
 -- This model decides D1-D8 and A1, which wait for the dishonest breaches (A1 through their
 -- summary, 065); measured_outcomes (095) decides A2-A7 and W1-W5 beside them.
 -- marts.rule_outcomes is written from both.
@@ -48,4 +48,4 @@ SELECT e.customs_code, 'A1',
 FROM ent e
 LEFT JOIN breach_summary a1 USING (customs_code)
 )
-WHERE NOT plain_pass(status, variant, expiry_date, last_breach_date);
+WHERE NOT implied_outcome(status, variant, expiry_date, last_breach_date);

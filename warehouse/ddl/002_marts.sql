@@ -18,10 +18,10 @@ CREATE TABLE IF NOT EXISTS marts.eligibility_snapshot (
     batch_ids                 VARCHAR[] NOT NULL
 );
 
--- Every rule's outcome per enterprise and as_of that is not a plain pass (status and variant
--- 'pass', no dates): the engine's narrow record, ~1/4 of the rows at 5,000 enterprises; the view
--- marts.rule_results (warehouse/views/marts/rule_results.sql) renders it with what was measured,
--- the limit, the legal basis and the explanations.
+-- Every rule's outcome per enterprise and as_of that the view marts.rule_results cannot infer
+-- (a plain pass, or n_a where the rule does not apply, is not stored): the engine's narrow record,
+-- ~1/5 of the rows at 5,000 enterprises; the view (warehouse/views/marts/rule_results.sql)
+-- renders it with what was measured, the limit, the legal basis and the explanations.
 CREATE TABLE IF NOT EXISTS marts.rule_outcomes (
     customs_code     VARCHAR NOT NULL,
     as_of            DATE NOT NULL,

@@ -1,5 +1,5 @@
 -- marts.rule_results: every rule's finding per enterprise and as_of, readable. Rendered when read
--- from the engine's narrow rule_outcomes (only what is not a plain pass is stored), what
+-- from the engine's narrow rule_outcomes (a plain pass or not applicable is not stored), what
 -- enterprise_indicators measured, and the rulebook
 -- the evaluation used (basis, parameters); explanations fill explanation_templates. Storing the
 -- text instead cost more than the whole rule evaluation at 5,000 enterprises (100k rows, ~19 MB).
@@ -37,7 +37,13 @@ pp AS (
 ),
 measured AS (
     SELECT s.customs_code, s.as_of, rr.rule_id,
-           coalesce(o.status, 'pass') AS status, coalesce(o.variant, 'pass') AS variant,
+           -- no stored outcome: not applicable as the engine decides it (implied_outcome in
+           -- transforms/models/000_macros.sql), else a plain pass
+           (rr.rule_id = 'D3' AND i.enterprise_type <> 'importer_exporter')
+               OR (rr.rule_id = 'D4' AND i.enterprise_type <> 'customs_broker')
+               OR (rr.rule_id = 'W3' AND i.recorded_level <> 'advanced') AS not_applicable,
+           coalesce(o.status, CASE WHEN not_applicable THEN 'n_a' ELSE 'pass' END) AS status,
+           coalesce(o.variant, CASE WHEN not_applicable THEN 'n_a' ELSE 'pass' END) AS variant,
            o.expiry_date, o.last_breach_date, ev.rulebook, ev.run_id, rr.basis, rr.provisional,
            CASE
                WHEN rr.rule_id IN ('D3', 'D4', 'W1') THEN
