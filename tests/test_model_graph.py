@@ -349,3 +349,26 @@ def test_a_model_failing_late_leaves_the_marts_as_they_were(world, tmp_path, mon
     world.evaluate("2026-06-30", run_id="again")
     assert world.con.sql(MART_ROWS).fetchall()[0][:3] == before[0][:3]
     assert world.con.sql("SELECT run_id FROM marts.evaluations").fetchall() == [("again",)]
+
+
+def test_the_evaluation_tunes_settings_while_it_runs_and_restores_them(world) -> None:
+    """threads = 1 per model and the optimizers that do not pay at this size off, during the
+    evaluation only (both settings are global to the database)."""
+    import transforms.engine as engine
+
+    _world_with_two_enterprises(world)
+    world.con.execute("SET threads = 3; SET disabled_optimizers = 'top_n'")
+    seen: list[tuple] = []
+
+    def progress(model: str, seconds: float) -> None:
+        cursor = world.con.cursor()
+        settings = "SELECT current_setting('threads'), current_setting('disabled_optimizers')"
+        seen.append(cursor.execute(settings).fetchall()[0])
+        cursor.close()
+
+    engine.evaluate(world.con, dt.date(2026, 6, 30), progress=progress)
+    assert {(threads, frozenset(off.split(","))) for threads, off in seen} == {
+        (1, frozenset({"top_n", *engine.OPTIMIZERS_OFF}))
+    }
+    settings = "SELECT current_setting('threads'), current_setting('disabled_optimizers')"
+    assert world.con.execute(settings).fetchall() == [(3, "top_n")]

@@ -21,6 +21,12 @@ from warehouse import derived
 
 log = logging.getLogger(__name__)
 
+# Optimizers that cost more than they save on the models' few-thousand-row tables, off during an
+# evaluation (valgrind, 10M declarations / 5,000 enterprises: 1,819M -> 1,751M instructions per
+# evaluation): compressed_materialization packs keys into integers around every aggregate and
+# join; join_filter_pushdown builds a filter from each join's build side for the probe's scan.
+OPTIMIZERS_OFF = ("compressed_materialization", "join_filter_pushdown")
+
 
 @dataclass
 class EvaluationResult:
@@ -111,7 +117,9 @@ def evaluate(
     book = rulebook_for(as_of, rulebook_path)
     run_id = run_id or f"local-{uuid.uuid4()}"
     derived.ensure_in_step(con)
-    threads = int(con.execute("SELECT current_setting('threads')").fetchall()[0][0])
+    threads, optimizers_off = con.execute(
+        "SELECT current_setting('threads'), current_setting('disabled_optimizers')"
+    ).fetchall()[0]
     graph = model_graph()
     # The mart tables the marts transaction reads are built in catalogs of their own (it sees a
     # catalog as at its first read of it); views stay in the shared catalog.
@@ -120,19 +128,21 @@ def evaluate(
         # Each model is single-threaded (its operators' set-up outweighs the few thousand rows
         # they split), and as many independent models as there are threads run side by side.
         con.execute("SET threads = 1")
+        off = sorted({*filter(None, optimizers_off.split(",")), *OPTIMIZERS_OFF})
+        con.execute(f"SET disabled_optimizers = '{','.join(off)}'")
         literals = run_literals(book, as_of, run_id)
         marts = MartWrite(con, catalogs, book, as_of, run_id, literals)
         try:
             previous = last_model_seconds(con)
             timings = run_models(
-                con, graph, catalogs, literals, threads, progress, previous, marts.steps()
+                con, graph, catalogs, literals, int(threads), progress, previous, marts.steps()
             )
             counted = marts.finish(time.perf_counter() - started, timings)
         except BaseException:
             marts.abort()
             raise
         finally:
-            con.execute(f"SET threads = {threads}")
+            con.execute(f"SET threads = {threads}; SET disabled_optimizers = '{optimizers_off}'")
     levels = {level: n for level, n, _ in counted}
     ready = sum(r for _, _, r in counted)
     return EvaluationResult(
