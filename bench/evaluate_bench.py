@@ -116,7 +116,7 @@ def floor_seconds(con) -> float:
     return time.perf_counter() - started
 
 
-def run(enterprises: int, declarations: int, workdir: Path, repeats: int = 3) -> dict:
+def run(enterprises: int, declarations: int, workdir: Path, repeats: int = 5) -> dict:
     from transforms.engine import evaluate
     from warehouse.connection import connect
     from warehouse.publish import publish
@@ -165,7 +165,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="cc-bench-eval-", dir=os.environ.get("BENCH_DIR")))
     try:
-        print("evaluation vs bare DuckDB floor (previous-year docs per enterprise), best of 3;")
+        print("evaluation vs bare DuckDB floor (previous-year docs per enterprise), best of 5;")
         print("publish (serving copy) timed after each evaluation")
         print(
             f"{'declarations':>13} {'floor s':>8} {'evaluate s':>11} {'ratio':>6} "
