@@ -117,15 +117,18 @@ def evaluate(
     started = time.perf_counter()
     book = rulebook_for(as_of, rulebook_path)
     run_id = run_id or f"local-{uuid.uuid4()}"
-    # Checking the derived aggregates (a few ms of scans) runs beside the rest of the set-up.
-    checker = ThreadPoolExecutor(1, thread_name_prefix="derived-check")
-    check_cursor = con.cursor()
+    # Checking the derived aggregates and reading the models' last timings (a few ms of scans
+    # each) run beside the rest of the set-up, on cursors of their own.
+    readers = ThreadPoolExecutor(2, thread_name_prefix="evaluate-setup")
+    cursors = [con.cursor(), con.cursor()]
     try:
-        in_step = checker.submit(derived.ensure_in_step, check_cursor)
-        return _evaluate(con, as_of, book, run_id, started, progress, in_step)
+        in_step = readers.submit(derived.ensure_in_step, cursors[0])
+        previous = readers.submit(last_model_seconds, cursors[1])
+        return _evaluate(con, as_of, book, run_id, started, progress, in_step, previous)
     finally:
-        checker.shutdown(wait=True)
-        check_cursor.close()
+        readers.shutdown(wait=True)
+        for cursor in cursors:
+            cursor.close()
 
 
 def _evaluate(
@@ -136,6 +139,7 @@ def _evaluate(
     started: float,
     progress: Progress | None,
     in_step: Future[bool],
+    previous: Future[dict[str, float]],
 ) -> EvaluationResult:
     threads, optimizers_off = con.execute(
         "SELECT current_setting('threads'), current_setting('disabled_optimizers')"
@@ -153,10 +157,16 @@ def _evaluate(
         literals = run_literals(book, as_of, run_id)
         marts = MartWrite(con, catalogs, book, as_of, run_id, literals)
         try:
-            previous = last_model_seconds(con)
             in_step.result()  # before any model reads derived.*
             timings = run_models(
-                con, graph, catalogs, literals, int(threads), progress, previous, marts.steps()
+                con,
+                graph,
+                catalogs,
+                literals,
+                int(threads),
+                progress,
+                previous.result(),
+                marts.steps(),
             )
             counted = marts.finish(time.perf_counter() - started, timings)
         except BaseException:
