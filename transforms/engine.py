@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from transforms.marts import MartWrite, mart_source_tables
+from transforms.marts import MartWrite, late_read_tables
 from transforms.model_graph import ModelGraph, load_graph
 from transforms.model_runner import Progress, run_models, work_catalogs
 from transforms.rulebook import Rulebook, rulebook_for
@@ -145,10 +145,7 @@ def _evaluate(
         "SELECT current_setting('threads'), current_setting('disabled_optimizers')"
     ).fetchall()[0]
     graph = model_graph()
-    # The mart tables the marts transaction reads are built in catalogs of their own (it sees a
-    # catalog as at its first read of it); views stay in the shared catalog.
-    own = [m.table for m in graph.models if m.kind == "TABLE" and m.table in mart_source_tables()]
-    with work_catalogs(con, own) as catalogs:
+    with work_catalogs(con, late_read_tables(graph)) as catalogs:
         # Each model is single-threaded (its operators' set-up outweighs the few thousand rows
         # they split), and as many independent models as there are threads run side by side.
         con.execute("SET threads = 1")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from transforms.model_graph import bind_values
+from transforms.model_graph import ModelGraph, bind_values
 from transforms.model_runner import MainTask, WorkCatalogs
 from transforms.rulebook import Rulebook
 
@@ -208,5 +208,8 @@ class MartWrite:
             self.con.execute("ROLLBACK")
 
 
-def mart_source_tables() -> tuple[str, ...]:
-    return tuple(table for tables in MART_TABLES.values() for table in tables)
+def late_read_tables(graph: ModelGraph) -> list[str]:
+    """The model tables the marts transaction copies from: each is built in a catalog of its own
+    (the transaction sees a catalog as at its first read of it). Views stay in the shared one."""
+    sources = {table for tables in MART_TABLES.values() for table in tables}
+    return [m.table for m in graph.models if m.kind == "TABLE" and m.table in sources]

@@ -47,7 +47,7 @@ def bind_values(sql: str, literals: Mapping[str, str]) -> str:
 @dataclass(frozen=True)
 class Model:
     stem: str  # file name without .sql: the name timings and errors use
-    table: str  # the table it builds
+    table: str  # the table (or view) it builds
     sql: str
     deps: frozenset[str]  # tables of earlier models it reads
     uses_macros: bool = False  # calls a macro of the setup files (so waits for them)

@@ -7,7 +7,7 @@ tables, macros or variables, so the models' tables and macros live in an in-memo
 attached for this evaluation, the rulebook's values are bound into the SQL as literals
 (transforms/model_graph.py), and a worker connection only sets its search path.
 
-Steps that must run on the pipeline's own connection (the marts transaction: engine.MartWrite)
+Steps that must run on the pipeline's own connection (the marts transaction, transforms/marts.py)
 can be tasks of the graph too: they wait for the models they read, run one at a time, and take
 the slots the models leave free, so the marts are copied while the graph's last models run
 instead of after them. A transaction sees an attached database as it was at the first statement
