@@ -29,6 +29,7 @@ OUT = Path(__file__).resolve().parent / "out" / "ingest"
 AS_OF = "2026-06-30"
 DEFAULT_ROWS = os.environ.get("BENCH_INGEST_ROWS", "1000000,10000000")
 GOAL_RATIO = 2.0
+GOAL_ROWS = 10_000_000  # the ratio goal is set at this size (issue 2); smaller files only report
 GOAL_RSS_MB = 3 * 1024
 
 
@@ -191,10 +192,13 @@ def print_table(results: list[dict]) -> None:
     imports = results[0]["ingest"]["imports_s"] if results else 0
     print(f"(once per process, not in 'ingest s': importing pandera + GX {imports:.1f} s)")
     for r in results:
-        ok_ratio = r["ratio"] <= GOAL_RATIO
+        if r["rows"] >= GOAL_ROWS:
+            ratio = f"ratio goal <= {GOAL_RATIO}x {'met' if r['ratio'] <= GOAL_RATIO else 'MISSED'}"
+        else:
+            ratio = f"ratio {r['ratio']:.2f}x (the goal is set at {GOAL_ROWS:,d} rows)"
         ok_rss = r["ingest"]["max_rss_mb"] <= GOAL_RSS_MB
         print(
-            f"{r['rows']:>11,d}: ratio goal <= {GOAL_RATIO}x {'met' if ok_ratio else 'MISSED'}; "
+            f"{r['rows']:>11,d}: {ratio}; "
             f"RSS goal < {GOAL_RSS_MB} MB {'met' if ok_rss else 'MISSED'}; "
             f"source_row spot check {'ok' if r['ingest']['source_rows_ok'] else 'FAILED'}"
         )
