@@ -12,7 +12,6 @@ planning (PREPARE of its query: parse, bind, optimise) against its whole run.
 from __future__ import annotations
 
 import argparse
-import re
 import shutil
 import statistics
 import tempfile
@@ -53,21 +52,20 @@ def timeline(con, runs: int) -> tuple[float, list[tuple[str, float, float]]]:
 def planning(con, repeats: int = 5) -> list[tuple[str, float, float]]:
     """Per model, alone on one thread: (model, median PREPARE seconds, median run seconds)."""
     from transforms import engine
-    from transforms.model_runner import WorkCatalogs, search_path_sql
+    from transforms.model_runner import search_path_sql, work_catalogs
 
     literals = engine.run_literals(engine.rulebook_for(AS_OF, None), AS_OF, "profile")
     graph = engine.model_graph()
-    threads = con.execute("SELECT current_setting('threads')").fetchall()[0][0]
+    # tuned as an evaluation tunes it, and not restored: the tool closes its connection next
     con.execute("SET threads = 1")
     con.execute(f"SET disabled_optimizers = '{','.join(engine.OPTIMIZERS_OFF)}'")
-    con.execute("ATTACH ':memory:' AS profile_work")
     rows = []
-    try:
-        con.execute(search_path_sql(con, WorkCatalogs("profile_work")))
-        con.execute(graph.bound_setup("profile_work", literals))
+    with work_catalogs(con) as catalogs:
+        con.execute(search_path_sql(con, catalogs))
+        con.execute(graph.bound_setup(catalogs.shared, literals))
         for model in graph.models:
-            sql = model.bound_sql("profile_work", literals)
-            query = re.sub(r"CREATE OR REPLACE \w+ [\w.]+ AS", "", sql, count=1)
+            sql = model.bound_sql(catalogs.shared, literals)
+            query = model.bound_query(literals)
             plans, runs = [], []
             for _ in range(repeats):
                 started = time.perf_counter()
@@ -79,9 +77,6 @@ def planning(con, repeats: int = 5) -> list[tuple[str, float, float]]:
                 con.execute("DEALLOCATE profiled")
             name = model.stem + (" (view)" if model.kind == "VIEW" else "")
             rows.append((name, statistics.median(plans), statistics.median(runs)))
-    finally:
-        con.execute("RESET search_path; RESET disabled_optimizers")
-        con.execute(f"SET threads = {threads}; DETACH profile_work")
     return rows
 
 

@@ -86,6 +86,8 @@ def test_every_bundled_model_value_is_bound() -> None:
     for model in graph.models:
         assert "param(" not in model.bound_sql("w", literals)
         assert "getvariable(" not in model.bound_sql("w", literals)
+        query = model.bound_query(literals)  # what bench.evaluate_profile prepares
+        assert "CREATE" not in query.upper() and "param(" not in query
     assert "param(" not in graph.bound_setup("w", literals)
 
 

@@ -61,6 +61,10 @@ class Model:
         )
         return bind_values(built_in, literals)
 
+    def bound_query(self, literals: Mapping[str, str]) -> str:
+        """The query the model builds its table (or view) from, bound (for profiling)."""
+        return bind_values(_BUILDS.sub("", self.sql, 1), literals)
+
 
 @dataclass(frozen=True)
 class ModelGraph:
