@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from concurrent.futures import Future
 from pathlib import Path
 
 import duckdb
@@ -291,6 +292,66 @@ def test_a_failing_main_step_stops_the_run(tmp_path) -> None:
         steps = [MainTask("copy", frozenset({"a"}), fail)]
         run_models(con, load_graph(_write(tmp_path, VIEW_GRAPH)), catalogs, {}, 2, main_tasks=steps)
     assert con.execute("SELECT 1").fetchall() == [(1,)]  # the connection is usable
+
+
+# 020 reads the warehouse schema `derived`, which a check elsewhere may still be rebuilding.
+GATED_GRAPH = {
+    "010_a.sql": "CREATE OR REPLACE TEMP TABLE a AS SELECT sum(range) AS s FROM range(100000);",
+    "020_d.sql": "CREATE OR REPLACE TEMP TABLE d AS SELECT v FROM derived.t;  -- not staging.x",
+    "030_f.sql": "CREATE OR REPLACE TEMP TABLE f AS SELECT 1 AS one;",
+}
+
+
+class _NeverAsked(Future):
+    """Earlier timings that must not be waited for: no more models are ever ready than slots."""
+
+    def result(self, timeout: float | None = None) -> dict[str, float]:
+        raise AssertionError("the order of the models was asked for")
+
+
+def test_only_the_models_reading_a_gated_schema_wait_for_the_gate(tmp_path) -> None:
+    graph = load_graph(_write(tmp_path, GATED_GRAPH))
+    assert [m.stem for m in graph.models if m.reads_schema("derived")] == ["020_d"]
+    assert not any(m.reads_schema("staging") for m in graph.models)  # comments do not count
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute("CREATE SCHEMA derived")
+    gate: Future[bool] = Future()
+    order: list[str] = []
+
+    def progress(model: str, seconds: float) -> None:
+        order.append(model)
+        if len(order) == 2:  # the check ends after both free models ran, creating what 020 reads
+            con.cursor().execute("CREATE TABLE derived.t AS SELECT 7 AS v")
+            gate.set_result(False)
+
+    with work_catalogs(con) as catalogs:
+        run_models(con, graph, catalogs, {}, 2, progress, _NeverAsked(), gates={"derived": gate})
+        assert con.execute(f"SELECT v FROM {catalogs.shared}.d").fetchall() == [(7,)]
+    assert sorted(order[:2]) == ["010_a", "030_f"] and order[2] == "020_d"
+
+
+def test_a_failed_gate_stops_the_run(tmp_path) -> None:
+    gate: Future[bool] = Future()
+    gate.set_exception(RuntimeError("the derived rebuild failed"))
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    stopped = pytest.raises(RuntimeError, match="the derived rebuild failed")
+    with stopped, work_catalogs(con) as catalogs:
+        run_models(
+            con, load_graph(_write(tmp_path, GATED_GRAPH)), catalogs, {}, 2, gates={"derived": gate}
+        )
+    assert con.execute("SELECT 1").fetchall() == [(1,)]
+
+
+def test_the_order_waits_for_earlier_timings_only_when_more_models_are_ready_than_slots(
+    tmp_path,
+) -> None:
+    folder = _write(tmp_path, SMALL_GRAPH)  # b and c are ready together after a
+    con = duckdb.connect()
+    with work_catalogs(con) as catalogs:
+        run_models(con, load_graph(folder), catalogs, {"n": "5"}, 2, previous=_NeverAsked())
+    asked = pytest.raises(AssertionError, match="order of the models was asked for")
+    with asked, work_catalogs(con) as catalogs:
+        run_models(con, load_graph(folder), catalogs, {"n": "5"}, 1, previous=_NeverAsked())
 
 
 def test_previous_seconds_are_the_median_of_each_models_latest_runs() -> None:

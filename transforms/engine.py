@@ -117,18 +117,31 @@ def evaluate(
     started = time.perf_counter()
     book = rulebook_for(as_of, rulebook_path)
     run_id = run_id or f"local-{uuid.uuid4()}"
-    # Checking the derived aggregates and reading the models' last timings (a few ms of scans
-    # each) run beside the rest of the set-up, on cursors of their own.
+    threads, optimizers_off = con.execute(
+        "SELECT current_setting('threads'), current_setting('disabled_optimizers')"
+    ).fetchall()[0]
+    # Each model is single-threaded (its operators' set-up outweighs the few thousand rows they
+    # split), and as many independent models as there are threads run side by side. Set first:
+    # setting `threads` waits for the queries in flight (here the set-up's own, ~4 ms).
+    con.execute("SET threads = 1")
+    off = sorted({*filter(None, optimizers_off.split(",")), *OPTIMIZERS_OFF})
+    con.execute(f"SET disabled_optimizers = '{','.join(off)}'")
+    # Checking the derived aggregates (a rebuild, when out of step, runs on one thread too) and
+    # reading the models' last timings (a few ms of scans each) run beside the rest, on cursors
+    # of their own.
     readers = ThreadPoolExecutor(2, thread_name_prefix="evaluate-setup")
     cursors = [con.cursor(), con.cursor()]
     try:
         in_step = readers.submit(derived.ensure_in_step, cursors[0])
         previous = readers.submit(last_model_seconds, cursors[1])
-        return _evaluate(con, as_of, book, run_id, started, progress, in_step, previous)
+        return _evaluate(
+            con, as_of, book, run_id, started, int(threads), progress, in_step, previous
+        )
     finally:
         readers.shutdown(wait=True)
         for cursor in cursors:
             cursor.close()
+        con.execute(f"SET threads = {threads}; SET disabled_optimizers = '{optimizers_off}'")
 
 
 def _evaluate(
@@ -137,40 +150,34 @@ def _evaluate(
     book: Rulebook,
     run_id: str,
     started: float,
+    workers: int,
     progress: Progress | None,
     in_step: Future[bool],
     previous: Future[dict[str, float]],
 ) -> EvaluationResult:
-    threads, optimizers_off = con.execute(
-        "SELECT current_setting('threads'), current_setting('disabled_optimizers')"
-    ).fetchall()[0]
     graph = model_graph()
     with work_catalogs(con, late_read_tables(graph)) as catalogs:
-        # Each model is single-threaded (its operators' set-up outweighs the few thousand rows
-        # they split), and as many independent models as there are threads run side by side.
-        con.execute("SET threads = 1")
-        off = sorted({*filter(None, optimizers_off.split(",")), *OPTIMIZERS_OFF})
-        con.execute(f"SET disabled_optimizers = '{','.join(off)}'")
         literals = run_literals(book, as_of, run_id)
         marts = MartWrite(con, catalogs, book, as_of, run_id, literals)
         try:
-            in_step.result()  # before any model reads derived.*
+            # Only the models reading derived.* wait for its check; the order of the models
+            # waits for the last timings only when it first matters.
             timings = run_models(
                 con,
                 graph,
                 catalogs,
                 literals,
-                int(threads),
+                workers,
                 progress,
-                previous.result(),
+                previous,
                 marts.steps(),
+                gates={"derived": in_step},
             )
+            in_step.result()  # a graph that read no derived.* still commits only when in step
             counted = marts.finish(time.perf_counter() - started, timings)
         except BaseException:
             marts.abort()
             raise
-        finally:
-            con.execute(f"SET threads = {threads}; SET disabled_optimizers = '{optimizers_off}'")
     levels = {level: n for level, n, _ in counted}
     ready = sum(r for _, _, r in counted)
     return EvaluationResult(

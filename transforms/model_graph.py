@@ -61,6 +61,10 @@ class Model:
         )
         return bind_values(built_in, literals)
 
+    def reads_schema(self, schema: str) -> bool:
+        """Does the model name a table of the warehouse schema `schema` (e.g. derived.x)?"""
+        return re.search(rf"\b{re.escape(schema)}\.\w", _COMMENT.sub("", self.sql)) is not None
+
     def bound_query(self, literals: Mapping[str, str]) -> str:
         """The query the model builds its table (or view) from, bound (for profiling)."""
         return bind_values(_BUILDS.sub("", self.sql, 1), literals)

@@ -89,6 +89,34 @@ def _check_views(graph: ModelGraph, catalogs: WorkCatalogs) -> None:
             raise ValueError(f"view {model.stem} reads {apart}, built in catalogs of their own")
 
 
+class _Urgency:
+    """Which ready tasks start first: the macros, then models longest remaining chain first (so
+    the chain never waits behind a side branch that could have run beside it), then the main
+    connection's steps. The earlier run's seconds are waited for only when more models are
+    ready than slots are free, which is never the case for the first tasks."""
+
+    def __init__(
+        self,
+        graph: ModelGraph,
+        previous: Mapping[str, float] | Future[Mapping[str, float]] | None,
+        main_tasks: Sequence[MainTask],
+    ) -> None:
+        self.graph, self.previous = graph, previous
+        self.main = {step.name for step in main_tasks}
+        self.chains: dict[str, float] | None = None
+
+    def first(self, ready: list[str], free: int) -> list[str]:
+        models = [k for k in ready if k != MACROS and k not in self.main]
+        if self.chains is None and len(models) > free - (MACROS in ready):
+            previous = self.previous
+            seconds = previous.result() if isinstance(previous, Future) else previous
+            self.chains = self.graph.remaining_path(seconds)
+        chains = self.chains or {}
+        models.sort(key=lambda k: chains.get(k, 0.0), reverse=True)
+        steps = [k for k in ready if k in self.main]
+        return [MACROS] * (MACROS in ready) + models + steps
+
+
 def run_models(
     con: duckdb.DuckDBPyConnection,
     graph: ModelGraph,
@@ -96,13 +124,16 @@ def run_models(
     literals: Mapping[str, str],
     workers: int,
     progress: Progress | None = None,
-    previous: Mapping[str, float] | None = None,
+    previous: Mapping[str, float] | Future[Mapping[str, float]] | None = None,
     main_tasks: Sequence[MainTask] = (),
+    gates: Mapping[str, Future[object]] | None = None,
 ) -> dict[str, float]:
-    """Run every model once its dependencies are built, `workers` at a time (`previous`: the
-    seconds per model of an earlier run, to order them), and the `main_tasks` on `con` in the
-    slots left. A failing model or step stops the run (the others are interrupted); a model's
-    failure is raised as RuntimeError naming it."""
+    """Run every model once its dependencies are built, `workers` at a time, and the
+    `main_tasks` on `con` in the slots left. `previous`: the seconds per model of an earlier run,
+    to order them (a Future is waited for only when the order first matters). `gates`: warehouse
+    schema -> work in flight elsewhere (a check that may rebuild it): the models that read the
+    schema wait for it, the others start at once. A failing model, step or gate stops the run (the
+    others are interrupted); a model's failure is raised as RuntimeError naming it."""
     _check_views(graph, catalogs)
     search_path = search_path_sql(con, catalogs)
     lock = threading.Lock()
@@ -139,9 +170,6 @@ def run_models(
             if progress:
                 progress(task.stem, seconds)
 
-    # Ready models start longest remaining chain first, so the chain never waits behind a side
-    # branch that could have run beside it; the main connection's steps come after any model.
-    urgency = graph.remaining_path(previous)
     waiting: dict[str, set[str]] = {m.table: set(m.deps) for m in graph.models}
     tasks: dict[str, Model | MainTask] = {m.table: m for m in graph.models}
     # Creating the macros is a task of its own, first: the models that call none start beside it.
@@ -149,22 +177,27 @@ def run_models(
     if graph.setup:
         waiting[MACROS] = set()
         tasks[MACROS] = macros
-        urgency[MACROS] = float("inf")
         for model in graph.models:
             if model.uses_macros:
                 waiting[model.table].add(MACROS)
     for step in main_tasks:
         waiting[step.name] = set(step.deps)
         tasks[step.name] = step
-        urgency[step.name] = -1.0
+    gated: dict[Future[object], str] = {}
+    for schema, future in (gates or {}).items():
+        gated[future] = gate = f"<{schema}>"
+        for model in graph.models:
+            if model.reads_schema(schema):
+                waiting[model.table].add(gate)
+    urgency = _Urgency(graph, previous, main_tasks)
     running: dict[Future[None], Model | MainTask] = {}
     slots = max(1, workers)
     pool = ThreadPoolExecutor(slots, thread_name_prefix="model")
     try:
         while waiting or running:
             main_busy = any(isinstance(t, MainTask) for t in running.values())
-            ready = sorted((k for k, deps in waiting.items() if not deps), key=urgency.get)
-            for key in reversed(ready):
+            ready = [k for k, deps in waiting.items() if not deps]
+            for key in urgency.first(ready, slots - len(running)):
                 if len(running) >= slots:
                     break
                 if isinstance(tasks[key], MainTask):
@@ -173,13 +206,17 @@ def run_models(
                     main_busy = True
                 running[pool.submit(run, tasks[key])] = tasks[key]
                 del waiting[key]
-            if not running:
+            if not running and not gated:
                 raise RuntimeError(f"tasks wait for what no task builds: {sorted(waiting)}")
-            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            finished, _ = wait([*running, *gated], return_when=FIRST_COMPLETED)
             for future in finished:
-                task = running.pop(future)
-                future.result()  # a failure stops the run here
-                done = task.name if isinstance(task, MainTask) else task.table
+                if future in gated:
+                    done = gated.pop(future)
+                    future.result()  # a failed check stops the run here
+                else:
+                    task = running.pop(future)
+                    future.result()  # a failure stops the run here
+                    done = task.name if isinstance(task, MainTask) else task.table
                 for deps in waiting.values():
                     deps.discard(done)
     except BaseException:
