@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 
@@ -103,6 +104,20 @@ def test_a5_leverage(world, ratios, expected):
     code = world.enterprise("4200000507")
     for year, ratio in ratios.items():
         world.financials(code, year, 1_000_000, 1_000_000 * ratio)
+    assert world.rule(code, "A5", "2025-09-30")["status"] == expected
+
+
+@pytest.mark.parametrize(
+    ("liabilities", "expected"),
+    [
+        (Decimal("950000000000000.01"), "fail"),  # 0.95000000000000001: a DOUBLE says 0.95
+        (Decimal("950000000000000.00"), "pass"),  # exactly 0.95 is not above
+    ],
+)
+def test_a5_leverage_is_compared_exactly_at_large_amounts(world, liabilities, expected):
+    code = world.enterprise("4200000508")
+    for year in (2022, 2023, 2024):
+        world.financials(code, year, Decimal("1000000000000000.00"), liabilities)
     assert world.rule(code, "A5", "2025-09-30")["status"] == expected
 
 

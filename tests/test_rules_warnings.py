@@ -58,6 +58,16 @@ def test_w3_review_within_180_days(world, certified, expected):
     assert world.rule(code, "W3", "2025-09-30")["status"] == expected
 
 
+@pytest.mark.parametrize(("as_of", "expected"), [("2028-09-01", "pass"), ("2028-09-02", "warn")])
+def test_w3_review_of_a_29_february_certification_is_due_on_1_march(world, as_of, expected):
+    # 29 Feb 2024 + 5 years as an expiry (credit-rules.md): 1 Mar 2029; T + 180 days is
+    # 28 Feb 2029 for T = 1 Sep 2028, 1 Mar 2029 for T = 2 Sep 2028
+    code = world.enterprise("4200000607", level="advanced", level_since="2019-01-01")
+    world.event(code, "certified", "2024-02-29")
+    w3 = world.rule(code, "W3", as_of)
+    assert (w3["status"], w3["value"]) == (expected, "review due 2029-03-01")
+
+
 def test_w3_falls_back_to_level_since_and_is_n_a_for_others(world):
     adv = world.enterprise("4200000605", level="advanced", level_since="2021-01-01")
     reg = world.enterprise("4200000606")

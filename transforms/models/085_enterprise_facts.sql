@@ -16,7 +16,8 @@ WITH a2 AS (
 a5 AS (
     SELECT f.customs_code,
            count(*) AS financial_years,
-           bool_and(f.total_liabilities / f.total_assets > param('a5_leverage_limit'))
+           -- exact: the quotient is a DOUBLE, which rounds 0.95 + 1e-17 to 0.95 (assets > 0)
+           bool_and(f.total_liabilities > param('a5_leverage_limit') * f.total_assets)
                AS leverage_all_high,
            -- sorted by fiscal_year, the struct's first field
            list_sort(list({'fiscal_year': f.fiscal_year,
@@ -27,9 +28,11 @@ a5 AS (
     GROUP BY ALL
 ),
 w3 AS (
+    -- the review falls due when the certification leaves its 5 years: X + N years as
+    -- credit-rules.md defines it (an expiry), so 29 Feb 2024 + 5 years is 1 Mar 2029
     SELECT e.customs_code,
-           add_years(coalesce(max(ev.event_date), any_value(e.level_since)),
-                     param('w3_review_years')) AS review_date
+           expiry_after(coalesce(max(ev.event_date), any_value(e.level_since)),
+                        param('w3_review_years')) AS review_date
     FROM ent e
     CROSS JOIN ctx c
     LEFT JOIN staging.certification_events ev
