@@ -354,6 +354,11 @@ def test_bad_optional_values_load_with_warnings(warehouse, settings, tmp_path):
         warehouse,
         "SELECT rule, row_number, column_name, value FROM ops.ingest_warnings ORDER BY rule",
     ) == [("date_format", 1, "level_since", "soon"), ("enum", 2, "doc_kind", "telegram")]
+    # the message says what the row now counts as (a document of kind entry, for D3/D4)
+    assert staging(warehouse, "SELECT message FROM ops.ingest_warnings ORDER BY rule") == [
+        ("level_since: not a date (expected YYYY-MM-DD, YYYY/MM/DD or YYYYMMDD); loaded as empty",),
+        ("doc_kind: not an allowed value; loaded as the default 'entry'",),
+    ]
 
 
 def test_orphan_changes_load_with_a_warning_per_row(warehouse, settings, tmp_path):

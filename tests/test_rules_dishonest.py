@@ -171,6 +171,11 @@ def test_d3_breach_ended_within_two_year_lookback_is_still_active(world):
     assert d3["status"] == "fail"
     assert d3["last_breach_date"] == D("2025-02-28")
     assert d3["expiry_date"] == D("2027-02-28")
+    # no longer exceeding at T: the text says when it last held, not that it exceeds now
+    assert d3["explanation_en"] == (
+        "Dishonest: penalties beyond n > 1.0 and F > 1,000,000 CNY last held on 2025-02-28 "
+        "(now n=0, F=0 CNY, docs=1000); credit repair on 2027-02-28 if nothing new happens."
+    )
     snap = world.snapshot(code, "2025-09-30")
     assert snap["assessed_level"] == "dishonest"
     # two years after L it is repaired: D3 passes but A1 still bars for one more year
@@ -192,6 +197,8 @@ def test_d3_stops_on_first_january_when_documents_grow(world):
     d3 = world.rule(code, "D3", "2026-03-31")
     assert d3["status"] == "fail"
     assert d3["last_breach_date"] == D("2025-12-31")
+    assert "last held on 2025-12-31" in d3["explanation_en"]
+    assert "最后成立于2025-12-31" in d3["explanation_zh"]
 
 
 def test_d3_projection_uses_docs_at_t_and_penalties_up_to_t(world):

@@ -23,6 +23,16 @@ def test_w1_headroom(world, docs, fines, expected):
     assert world.rule(code, "W1", "2025-09-30")["status"] == expected
 
 
+def test_w1_amount_just_under_the_limit_prints_its_fen(world):
+    # a broker without documents: the amount test alone, 0.7 x 300,000 = 210,000
+    code = world.enterprise("4200000608", etype="customs_broker")
+    world.case(code, "2025-03-01", 200_000)
+    world.case(code, "2025-04-01", 9_999.99)
+    w1 = world.rule(code, "W1", "2025-09-30")
+    assert (w1["status"], w1["value"]) == ("pass", "n=2, F=209,999.99 CNY, docs=0")
+    assert w1["threshold"].endswith("F >= 210,000 CNY")
+
+
 @pytest.mark.parametrize(("errors", "expected"), [(3, "pass"), (4, "warn")])
 def test_w2_error_rate(world, errors, expected):
     code = world.enterprise("4200000602")
@@ -43,7 +53,9 @@ def test_w2_error_rate(world, errors, expected):
 
 def test_w2_without_declarations_passes(world):
     code = world.enterprise("4200000603")
-    assert world.rule(code, "W2", "2025-09-30")["status"] == "pass"
+    w2 = world.rule(code, "W2", "2025-09-30")
+    assert w2["status"] == "pass"
+    assert w2["explanation_en"] == "No declarations in the last year: no error rate to judge."
 
 
 @pytest.mark.parametrize(

@@ -247,8 +247,8 @@ def _finish_robust(
     encoding: str | None,
     warnings: list[Finding],
 ) -> LoadedBatch:
-    errors = conversion_findings(con, table, "_err", "error")
-    warnings = warnings + conversion_findings(con, table, "_warn", "warning")
+    errors = conversion_findings(con, kind, table, "_err", "error")
+    warnings = warnings + conversion_findings(con, kind, table, "_warn", "warning")
     if errors:
         drop_batch(con, kind)
         raise BatchRejected(errors + warnings)
@@ -268,7 +268,7 @@ CONVERSION_MESSAGES = {
 
 
 def conversion_findings(
-    con: duckdb.DuckDBPyConnection, table: str, tag: str, severity: str
+    con: duckdb.DuckDBPyConnection, kind: Kind, table: str, tag: str, severity: str
 ) -> list[Finding]:
     rows = con.sql(
         f"SELECT {tag}, count(*), min(source_row), arg_min({tag}_val, source_row) "
@@ -279,7 +279,9 @@ def conversion_findings(
         column, rule = label.split(":", 1)
         message = f"{column}: {CONVERSION_MESSAGES.get(rule, rule)}"
         if severity == "warning":
-            message += "; loaded as empty"
+            # what an empty value stands for: the row counts as that (e.g. doc_kind entry)
+            default = kind.column(column).default
+            message += f"; loaded as the default {default!r}" if default else "; loaded as empty"
         out.append(
             Finding(
                 rule=rule,

@@ -128,14 +128,20 @@ def _export_by_as_of(
 
 def _render_fingerprint(cur: duckdb.DuckDBPyConnection, ds: Dataset) -> str:
     """What a file's content depends on beyond its evaluation: the dataset's query and columns,
-    the marts' views and explanation templates (rule_results renders text), DuckDB's version."""
+    the marts' views, macros and explanation templates (rule_results renders text), DuckDB's
+    version."""
     columns = cur.execute(f"DESCRIBE SELECT * FROM ({ds.sql}\n)").fetchall()
     views = cur.execute(
         "SELECT view_name, sql FROM duckdb_views() WHERE schema_name = 'marts' ORDER BY 1"
     ).fetchall()
+    macros = cur.execute(  # the views call them (marts.cny_text)
+        "SELECT function_name, macro_definition FROM duckdb_functions() "
+        "WHERE schema_name = 'marts' AND function_type = 'macro' ORDER BY 1"
+    ).fetchall()
     templates = cur.execute("SELECT * FROM marts.explanation_templates ORDER BY ALL").fetchall()
     text = json.dumps(
-        [ds.sql, [c[:2] for c in columns], views, templates, duckdb.__version__], default=str
+        [ds.sql, [c[:2] for c in columns], views, macros, templates, duckdb.__version__],
+        default=str,
     )
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 

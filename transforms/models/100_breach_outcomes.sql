@@ -28,6 +28,10 @@ SELECT customs_code, rule_id,
        CASE WHEN not_applicable THEN 'n_a' WHEN active THEN 'fail' ELSE 'pass' END AS status,
        CASE WHEN not_applicable THEN 'n_a'
             WHEN active AND repair_date IS NULL THEN 'fail_unpaid'
+            -- D3/D4 active, but no longer holding at T (their L is before T: docs grew, or
+            -- penalties left W1): the texts must not say the counts exceed the limit now
+            WHEN active AND rule_id IN ('D3', 'D4') AND effective_last < getvariable('as_of')
+            THEN 'fail_ended'
             WHEN active THEN 'fail'
             WHEN last_breach IS NOT NULL THEN 'repaired'
             ELSE 'pass' END AS variant,

@@ -43,16 +43,19 @@ measured AS (
                OR (rr.rule_id = 'D4' AND i.enterprise_type <> 'customs_broker')
                OR (rr.rule_id = 'W3' AND i.recorded_level <> 'advanced') AS not_applicable,
            coalesce(o.status, CASE WHEN not_applicable THEN 'n_a' ELSE 'pass' END) AS status,
-           coalesce(o.variant, CASE WHEN not_applicable THEN 'n_a' ELSE 'pass' END) AS variant,
+           coalesce(o.variant, CASE WHEN not_applicable THEN 'n_a'
+                                    WHEN rr.rule_id = 'W2' AND i.declarations_w1 = 0
+                                    THEN 'pass_none'  -- no rate to quote
+                                    ELSE 'pass' END) AS variant,
            o.expiry_date, o.last_breach_date, ev.rulebook, ev.run_id, rr.basis, rr.provisional,
            CASE
                WHEN rr.rule_id IN ('D3', 'D4', 'W1') THEN
                    format('n={}, F={} CNY, docs={}', i.counted_penalties,
-                          format('{:,.0f}', CAST(i.counted_fines_cny AS DOUBLE)), i.docs_py)
+                          marts.cny_text(i.counted_fines_cny), i.docs_py)
                WHEN rr.rule_id = 'D5' THEN
-                   format('{} CNY overdue', format('{:,.0f}', CAST(i.overdue_tax_cny AS DOUBLE)))
+                   format('{} CNY overdue', marts.cny_text(i.overdue_tax_cny))
                WHEN rr.rule_id = 'D6' THEN
-                   format('{} CNY overdue', format('{:,.0f}', CAST(i.overdue_fines_cny AS DOUBLE)))
+                   format('{} CNY overdue', marts.cny_text(i.overdue_fines_cny))
                WHEN rr.rule_id LIKE 'D%' THEN
                    coalesce('last event ' || CAST(o.last_breach_date AS VARCHAR), 'no event')
                WHEN rr.rule_id = 'A1' THEN
@@ -73,15 +76,15 @@ measured AS (
                         ELSE '0 open' END
                WHEN rr.rule_id = 'A4' THEN
                    format('{} CNY past due in {} item(s)',
-                          format('{:,.0f}', CAST(i.arrears_cny AS DOUBLE)), i.arrears_count)
+                          marts.cny_text(i.arrears_cny), i.arrears_count)
                WHEN rr.rule_id = 'A5' THEN
                    coalesce(array_to_string(list_transform(i.leverage_ratios,
                                 lambda r: format('FY{} {:.3f}', r.fiscal_year, r.ratio)), ', '),
                             'no financials on record')
                WHEN rr.rule_id = 'A6' THEN
                    format('n={}, F={} CNY, largest fine {} CNY, docs={}', i.counted_penalties,
-                          format('{:,.0f}', CAST(i.counted_fines_cny AS DOUBLE)),
-                          format('{:,.0f}', CAST(coalesce(i.max_single_fine_cny, 0) AS DOUBLE)),
+                          marts.cny_text(i.counted_fines_cny),
+                          marts.cny_text(coalesce(i.max_single_fine_cny, 0)),
                           i.docs_py)
                WHEN rr.rule_id = 'A7' THEN
                    CASE WHEN i.score IS NULL THEN 'no self-assessment on record'
@@ -105,15 +108,15 @@ measured AS (
            END AS value,
            CASE rr.rule_id
                WHEN 'D3' THEN format('n > {} and F > {} CNY', round(i.dishonest_count_limit, 2),
-                                     format('{:,.0f}', CAST(pp.d3_fine_amount AS DOUBLE)))
+                                     marts.cny_text(pp.d3_fine_amount))
                WHEN 'D4' THEN format('n > {} and F > {} CNY', round(i.dishonest_count_limit, 2),
-                                     format('{:,.0f}', CAST(pp.d4_fine_amount AS DOUBLE)))
+                                     marts.cny_text(pp.d4_fine_amount))
                WHEN 'D5' THEN format('unpaid > {} months after due', pp.shown['d5_overdue_months'])
                WHEN 'D6' THEN format('> {} CNY unpaid > {} months after due',
-                                     format('{:,.0f}', CAST(pp.d6_amount AS DOUBLE)),
+                                     marts.cny_text(pp.d6_amount),
                                      pp.shown['d6_overdue_months'])
                WHEN 'D8' THEN format('event; solid-waste fine > {} CNY',
-                                     format('{:,.0f}', CAST(pp.d8_solid_waste_fine AS DOUBLE)))
+                                     marts.cny_text(pp.d8_solid_waste_fine))
                WHEN 'A1' THEN 'no dishonest criterion breached within 3 years'
                WHEN 'A2' THEN format('none within {} year(s)', pp.shown['cooldown_years'])
                WHEN 'A3' THEN '0 open cases'
@@ -124,12 +127,12 @@ measured AS (
                    CASE WHEN i.enterprise_type = 'customs_broker'
                         THEN format('n <= {}, F <= {} CNY, each fine <= {} CNY',
                                     round(pp.a6_broker_doc_ratio * i.docs_py, 2),
-                                    format('{:,.0f}', CAST(pp.a6_broker_fine_total AS DOUBLE)),
-                                    format('{:,.0f}', CAST(pp.a6_broker_single_fine AS DOUBLE)))
+                                    marts.cny_text(pp.a6_broker_fine_total),
+                                    marts.cny_text(pp.a6_broker_single_fine))
                         ELSE format('F <= {} CNY, not (n > {} and n > {}), each fine <= {} CNY',
-                                    format('{:,.0f}', CAST(pp.a6_ie_fine_total AS DOUBLE)),
+                                    marts.cny_text(pp.a6_ie_fine_total),
                                     pp.shown['a6_ie_count'], round(pp.a6_ie_doc_ratio * i.docs_py, 2),
-                                    format('{:,.0f}', CAST(pp.a6_ie_single_fine AS DOUBLE))) END
+                                    marts.cny_text(pp.a6_ie_single_fine)) END
                WHEN 'A7' THEN format('score >= {}, no fails, no pending, IC+TS basically meets <= {}',
                                      pp.shown['a7_min_score'], pp.shown['a7_max_basically_meets'])
                WHEN 'W1' THEN
@@ -137,9 +140,9 @@ measured AS (
                           round(pp.w1_headroom_share * i.docs_py
                                 * CASE i.enterprise_type WHEN 'customs_broker' THEN pp.d4_doc_ratio
                                                          ELSE pp.d3_doc_ratio END, 2),
-                          format('{:,.0f}', CAST(pp.w1_headroom_share
+                          marts.cny_text(pp.w1_headroom_share
                                 * CASE i.enterprise_type WHEN 'customs_broker' THEN pp.d4_fine_amount
-                                                         ELSE pp.d3_fine_amount END AS DOUBLE)))
+                                                         ELSE pp.d3_fine_amount END))
                WHEN 'W2' THEN format('<= {:.2f}%', 100 * pp.w2_error_rate_limit)
                WHEN 'W3' THEN format('review date after T + {} days', pp.shown['w3_warn_days'])
                WHEN 'W4' THEN '0 late, 0 unfiled'
