@@ -19,6 +19,7 @@ schema, so several connections can run models side by side.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -63,7 +64,12 @@ class Model:
 
     def reads_schema(self, schema: str) -> bool:
         """Does the model name a table of the warehouse schema `schema` (e.g. derived.x)?"""
-        return re.search(rf"\b{re.escape(schema)}\.\w", _COMMENT.sub("", self.sql)) is not None
+        return schema in self._qualifiers
+
+    @functools.cached_property
+    def _qualifiers(self) -> frozenset[str]:
+        """Every name written before a dot outside comments: schemas, catalogs, aliases."""
+        return frozenset(re.findall(r"\b(\w+)\.\w", _COMMENT.sub("", self.sql)))
 
     def bound_query(self, literals: Mapping[str, str]) -> str:
         """The query the model builds its table (or view) from, bound (for profiling)."""
