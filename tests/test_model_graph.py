@@ -92,6 +92,17 @@ def test_every_bundled_model_value_is_bound() -> None:
     assert "param(" not in graph.bound_setup("w", literals)
 
 
+@pytest.mark.parametrize(
+    ("as_of", "first_day"),
+    [("2025-09-30", "2022-10-01"), ("2028-02-29", "2025-03-01"), ("2025-02-28", "2022-03-01")],
+)
+def test_the_breach_lookback_starts_the_day_after_t_minus_3_years(as_of, first_day) -> None:
+    """T - 3 years < d <= T, 29 Feb minus years is 28 Feb (credit-rules.md, Vocabulary)."""
+    t = dt.date.fromisoformat(as_of)
+    literals = run_literals(rulebook_for(t), t, "run-1")
+    assert literals["lookback_start"] == f"DATE '{first_day}'"
+
+
 def test_python_add_years_agrees_with_the_models_macro() -> None:
     """The engine binds W1's edge days computed in Python; the models compute W1 in SQL."""
     con = duckdb.connect()
@@ -303,10 +314,10 @@ GATED_GRAPH = {
 
 
 class _NeverAsked(Future):
-    """Earlier timings that must not be waited for: no more models are ever ready than slots."""
+    """Earlier timings still being read: the runner must not wait for them."""
 
     def result(self, timeout: float | None = None) -> dict[str, float]:
-        raise AssertionError("the order of the models was asked for")
+        raise AssertionError("the runner waited for the earlier timings")
 
 
 def test_only_the_models_reading_a_gated_schema_wait_for_the_gate(tmp_path) -> None:
@@ -342,16 +353,19 @@ def test_a_failed_gate_stops_the_run(tmp_path) -> None:
     assert con.execute("SELECT 1").fetchall() == [(1,)]
 
 
-def test_the_order_waits_for_earlier_timings_only_when_more_models_are_ready_than_slots(
-    tmp_path,
-) -> None:
-    folder = _write(tmp_path, SMALL_GRAPH)  # b and c are ready together after a
+@pytest.mark.parametrize(("b", "c", "first"), [(1.0, 100.0, "030_c"), (100.0, 1.0, "020_b")])
+def test_one_worker_runs_the_longest_remaining_chain_first(tmp_path, b, c, first) -> None:
+    """b and c are ready together after a: the earlier run's seconds decide, once read."""
+    timings: Future[dict[str, float]] = Future()
+    timings.set_result({"010_a": 1.0, "020_b": b, "030_c": c, "040_total": 1.0})
+    order: list[str] = []
     con = duckdb.connect()
     with work_catalogs(con) as catalogs:
-        run_models(con, load_graph(folder), catalogs, {"n": "5"}, 2, previous=_NeverAsked())
-    asked = pytest.raises(AssertionError, match="order of the models was asked for")
-    with asked, work_catalogs(con) as catalogs:
-        run_models(con, load_graph(folder), catalogs, {"n": "5"}, 1, previous=_NeverAsked())
+        graph = load_graph(_write(tmp_path, SMALL_GRAPH))
+        run_models(con, graph, catalogs, {"n": "5"}, 1, lambda m, s: order.append(m), timings)
+    assert order[1] == first
+    with work_catalogs(con) as catalogs:  # timings still being read: not waited for
+        run_models(con, graph, catalogs, {"n": "5"}, 1, previous=_NeverAsked())
 
 
 def test_previous_seconds_are_the_median_of_each_models_latest_runs() -> None:

@@ -77,6 +77,10 @@ def run_literals(book: Rulebook, as_of: dt.date, run_id: str) -> dict[str, str]:
     values.update(
         w1_after=w1_after,
         w2_after=add_years(as_of, -2),
+        # the breach lookback's first day (T - 3 years < d): ctx needs no macro, so it is built
+        # beside the macros and the models reading only ctx start before they exist
+        lookback_start=add_years(as_of, -book.params["breach_lookback_years"].value)
+        + dt.timedelta(days=1),
         w1_first_month=w1_after.replace(day=1),
         as_of_month=as_of.replace(day=1),
     )
@@ -161,7 +165,7 @@ def _evaluate(
         marts = MartWrite(con, catalogs, book, as_of, run_id, literals)
         try:
             # Only the models reading derived.* wait for its check; the order of the models
-            # waits for the last timings only when it first matters.
+            # follows the last timings once they are read.
             timings = run_models(
                 con,
                 graph,

@@ -92,8 +92,9 @@ def _check_views(graph: ModelGraph, catalogs: WorkCatalogs) -> None:
 class _Urgency:
     """Which ready tasks start first: the macros, then models longest remaining chain first (so
     the chain never waits behind a side branch that could have run beside it), then the main
-    connection's steps. The earlier run's seconds are waited for only when more models are
-    ready than slots are free, which is never the case for the first tasks."""
+    connection's steps. Chains are measured by an earlier run's seconds once they have been
+    read, never waited for: the SQL's length stands in until then (the first tasks, tiny or
+    alone, barely need an order)."""
 
     def __init__(
         self,
@@ -105,16 +106,25 @@ class _Urgency:
         self.main = {step.name for step in main_tasks}
         self.chains: dict[str, float] | None = None
 
-    def first(self, ready: list[str], free: int) -> list[str]:
-        models = [k for k in ready if k != MACROS and k not in self.main]
-        if self.chains is None and len(models) > free - (MACROS in ready):
-            previous = self.previous
-            seconds = previous.result() if isinstance(previous, Future) else previous
-            self.chains = self.graph.remaining_path(seconds)
-        chains = self.chains or {}
-        models.sort(key=lambda k: chains.get(k, 0.0), reverse=True)
+    def first(self, ready: list[str]) -> list[str]:
+        chains = self._chains()
+        models = sorted(
+            (k for k in ready if k != MACROS and k not in self.main),
+            key=lambda k: chains.get(k, 0.0),
+            reverse=True,
+        )
         steps = [k for k in ready if k in self.main]
         return [MACROS] * (MACROS in ready) + models + steps
+
+    def _chains(self) -> dict[str, float]:
+        if self.chains is None:
+            previous = self.previous
+            if isinstance(previous, Future):
+                if not previous.done():
+                    return self.graph.remaining_path(None)
+                previous = previous.result()
+            self.chains = self.graph.remaining_path(previous)
+        return self.chains
 
 
 def run_models(
@@ -129,11 +139,12 @@ def run_models(
     gates: Mapping[str, Future[object]] | None = None,
 ) -> dict[str, float]:
     """Run every model once its dependencies are built, `workers` at a time, and the
-    `main_tasks` on `con` in the slots left. `previous`: the seconds per model of an earlier run,
-    to order them (a Future is waited for only when the order first matters). `gates`: warehouse
-    schema -> work in flight elsewhere (a check that may rebuild it): the models that read the
-    schema wait for it, the others start at once. A failing model, step or gate stops the run (the
-    others are interrupted); a model's failure is raised as RuntimeError naming it."""
+    `main_tasks` on `con` in the slots left. `previous`: the seconds per model of an earlier
+    run, to order them (a Future is never waited for: until it is done, the SQL's length stands
+    in). `gates`: warehouse schema -> work in flight elsewhere (a check that may rebuild it):
+    the models that read the schema wait for it, the others start at once. A failing model,
+    step or gate stops the run (the others are interrupted); a model's failure is raised as
+    RuntimeError naming it."""
     _check_views(graph, catalogs)
     search_path = search_path_sql(con, catalogs)
     lock = threading.Lock()
@@ -200,7 +211,7 @@ def run_models(
         while waiting or running:
             main_busy = any(isinstance(t, MainTask) for t in running.values())
             ready = [k for k, deps in waiting.items() if not deps]
-            for key in urgency.first(ready, slots - len(running)):
+            for key in urgency.first(ready):
                 if len(running) >= slots:
                     break
                 if isinstance(tasks[key], MainTask):

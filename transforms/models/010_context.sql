@@ -7,7 +7,7 @@ SELECT
     getvariable('as_of')                                                 AS as_of,
     getvariable('w1_after')                                              AS w1_after,
     getvariable('w2_after')                                              AS w2_after,
-    add_years(getvariable('as_of'), -param('breach_lookback_years')) + 1 AS lookback_start,
+    getvariable('lookback_start')                                        AS lookback_start,
     year(getvariable('as_of')) - 1                                       AS py_year,
     getvariable('w1_first_month')                                        AS w1_first_month,  -- W1's first, partial month
     getvariable('as_of_month')                                           AS as_of_month;     -- and its last
