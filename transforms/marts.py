@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import tomllib
-from collections.abc import Iterable, Mapping
-from pathlib import Path
+from collections.abc import Mapping
 
 import duckdb
 
+from transforms.explanation_texts import explanation_rows
 from transforms.model_graph import ModelGraph, bind_values
 from transforms.model_runner import MainTask, WorkCatalogs
+from transforms.outcome_types import ensure_outcome_enums
 from transforms.rulebook import Rulebook
 
-EXPLANATIONS = Path(__file__).parent / "explanations.toml"
 # Marts replaced per as_of: target table -> the model tables it is written from.
 MART_TABLES = {
     "marts.eligibility_snapshot": ("eligibility_snapshot",),
@@ -69,23 +68,6 @@ def record_rulebook(con: duckdb.DuckDBPyConnection, book: Rulebook) -> None:
         "marts.rulebook_parameters",
         [(book.sha256, name, _parameter_text(p.value)) for name, p in book.params.items()],
     )
-
-
-def explanation_rows(rule_ids: Iterable[str]) -> list[tuple[str, str, str, str]]:
-    """Templates per (rule, variant); the '*' fallbacks filled in for every rule."""
-    templates = _explanation_templates()
-    fallback = templates.get("*", {})
-    rows = []
-    for rule_id in rule_ids:
-        for variant, text in {**fallback, **templates.get(rule_id, {})}.items():
-            rows.append((rule_id, variant, text["en"], text["zh"]))
-    return rows
-
-
-@functools.cache
-def _explanation_templates() -> dict:
-    """The templates are code: read once per process."""
-    return tomllib.loads(EXPLANATIONS.read_text(encoding="utf-8"))
 
 
 _INSERT_SELECTS: dict[tuple[str, str], str] = {}
@@ -157,6 +139,7 @@ class MartWrite:
         con, as_of = self.con, self.as_of
         con.execute("BEGIN TRANSACTION")
         self.open = True
+        ensure_outcome_enums(con)  # a new variant widens its ENUM, in this transaction
         for target in MART_TABLES:
             con.execute(f"DELETE FROM {target} WHERE as_of = ?", [as_of])
         con.execute("DELETE FROM marts.rule_results_archive WHERE as_of = ?", [as_of])

@@ -22,6 +22,8 @@ CREATE TABLE IF NOT EXISTS marts.eligibility_snapshot (
 -- (a plain pass, or n_a where the rule does not apply, is not stored): the engine's narrow record,
 -- ~1/5 of the rows at 5,000 enterprises; the view (warehouse/views/marts/rule_results.sql)
 -- renders it with what was measured, the limit, the legal basis and the explanations.
+-- rule_id, status and variant are made ENUMs (widened when the code has a new value) by the
+-- evaluation's transaction: transforms/outcome_types.py.
 CREATE TABLE IF NOT EXISTS marts.rule_outcomes (
     customs_code     VARCHAR NOT NULL,
     as_of            DATE NOT NULL,
