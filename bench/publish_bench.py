@@ -86,7 +86,8 @@ def build(con: duckdb.DuckDBPyConnection, enterprises: int, declarations: int, d
         FROM range({enterprises}) a(e), range({dates}) b(d)""")
     # Rule results are rendered from the engine's narrow store (the view marts.rule_results):
     # a failing outcome per blocker, the rest plain passes, with a real rulebook's texts.
-    from transforms.marts import explanation_rows, insert_rows, record_rulebook
+    from transforms.explanation_texts import explanation_rows
+    from transforms.marts import insert_rows, record_rulebook
     from transforms.rulebook import rulebook_for
 
     book = rulebook_for(date(2026, 6, 30))

@@ -105,6 +105,7 @@ class _Urgency:
         self.graph, self.previous = graph, previous
         self.main = {step.name for step in main_tasks}
         self.chains: dict[str, float] | None = None
+        self.stand_in: dict[str, float] | None = None  # by SQL length, until the timings are read
 
     def first(self, ready: list[str]) -> list[str]:
         chains = self._chains()
@@ -121,7 +122,9 @@ class _Urgency:
             previous = self.previous
             if isinstance(previous, Future):
                 if not previous.done():
-                    return self.graph.remaining_path(None)
+                    if self.stand_in is None:
+                        self.stand_in = self.graph.remaining_path(None)
+                    return self.stand_in
                 previous = previous.result()
             self.chains = self.graph.remaining_path(previous)
         return self.chains
