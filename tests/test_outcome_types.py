@@ -44,15 +44,16 @@ def test_values_stored_before_are_kept_when_the_columns_change_type(world) -> No
     )
     world.evaluate("2025-09-30")
     assert "fail_old_wording" in _values(world.con, "variant")
-    # an ENUM without a variant the code has (as after an upgrade that adds one)
+    # an ENUM without a variant the code has (as after an upgrade that adds one), and a value
+    # with a quote in it (read from the type itself, never from its printed form)
     world.con.execute(
         "ALTER TABLE marts.rule_outcomes ALTER variant TYPE "
-        "ENUM('fail', 'fail_old_wording', 'n_a', 'pass', 'warn')"
+        "ENUM('fail', 'fail_old_wording', 'n_a', 'pass', 'warn', 'the owner''s')"
     )
     world.case(code, "2025-03-01", 2_000_000)
     world.evaluate("2025-09-30")
     variants = _values(world.con, "variant")
-    assert {"fail_ended", "fail_old_wording", "repaired"} <= variants
+    assert {"fail_ended", "fail_old_wording", "repaired", "the owner's"} <= variants
     old = world.con.execute(
         "SELECT CAST(variant AS VARCHAR) FROM marts.rule_outcomes WHERE as_of = ?",
         [dt.date(2024, 1, 31)],

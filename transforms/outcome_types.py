@@ -12,7 +12,6 @@ ever refused.
 from __future__ import annotations
 
 import functools
-import re
 
 import duckdb
 
@@ -20,7 +19,6 @@ from transforms.explanation_texts import explanation_rows
 from transforms.rulebook import RULE_IDS
 
 STATUSES = ("pass", "fail", "warn", "n_a")
-_ENUM_VALUE = re.compile(r"'((?:[^']|'')*)'")  # a value as DuckDB prints an ENUM type
 
 
 @functools.cache
@@ -39,11 +37,11 @@ def ensure_outcome_enums(con: duckdb.DuckDBPyConnection) -> None:
     transaction."""
     wanted = wanted_values()
     cursor = con.execute(f"SELECT {', '.join(wanted)} FROM marts.rule_outcomes LIMIT 0")
-    types = {d[0]: str(d[1]) for d in cursor.description}
+    types = {d[0]: d[1] for d in cursor.description}
     cursor.fetchall()
     for column, values in wanted.items():
-        if types[column].startswith("ENUM("):
-            have = {v.replace("''", "'") for v in _ENUM_VALUE.findall(types[column])}
+        if types[column].id == "enum":  # children: [("values", [...])]
+            have = set(dict(types[column].children)["values"])
             if values <= have:
                 continue
         else:  # VARCHAR, as before the ENUMs: keep whatever was stored
