@@ -22,6 +22,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from bench.evaluate_bench import warehouse_file
+
 ROOT = Path(__file__).resolve().parents[1]
 
 # Run in a child process whose cwd and PYTHONPATH are one side's tree: its own engine is imported.
@@ -75,24 +77,12 @@ def _export(rev: str, into: Path) -> None:
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
 
 
-def _bench_warehouse(workdir: Path, declarations: int, enterprises: int) -> Path:
-    from bench.evaluate_bench import build_staging
-    from warehouse.connection import connect
-    from warehouse.settings import load_settings
-
-    path = workdir / "bench.duckdb"
-    con = connect(load_settings(path))
-    print(f"building {declarations:,} declarations, {enterprises:,} enterprises", flush=True)
-    build_staging(con, enterprises, declarations)
-    con.execute("CHECKPOINT")
-    con.close()
-    return path
-
-
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="evaluate_compare", description=__doc__.splitlines()[0])
     p.add_argument("--base", required=True, help="the revision to compare with (e.g. HEAD~3)")
-    p.add_argument("--db", type=Path, help="a warehouse file to evaluate (copied per process)")
+    p.add_argument(
+        "--db", type=Path, help="a warehouse file (copied per process; built there when missing)"
+    )
     p.add_argument("--rounds", type=int, default=6)
     p.add_argument("--evals", type=int, default=8, help="evaluations per process")
     p.add_argument("--declarations", type=int, default=10_000_000)
@@ -103,7 +93,9 @@ def main(argv: list[str] | None = None) -> None:
         workdir = Path(tmp)
         base = workdir / "base"
         _export(args.base, base)
-        db = args.db or _bench_warehouse(workdir, args.declarations, args.enterprises)
+        db = args.db or warehouse_file(
+            workdir / "bench.duckdb", args.enterprises, args.declarations
+        )
         sides = {"base": base, "this": ROOT}
         medians: dict[str, list[float]] = {name: [] for name in sides}
         walls: dict[str, list[float]] = {name: [] for name in sides}

@@ -3,10 +3,11 @@
     python -m bench.evaluate_profile [--declarations N] [--enterprises E] [--db FILE] [--runs R]
 
 On the evaluate bench's synthetic warehouse (bench/evaluate_bench.py; `--db` reuses a warehouse
-file, copied first): the best of R evaluations as a timeline, each model's start and end on the
-evaluation's clock (as many side by side as the warehouse has threads), the set-up before the
-first model and the marts' tail after the last; then each model alone on one thread, its
-planning (PREPARE of its query: parse, bind, optimise) against its whole run.
+file, copied first, built there when missing): the best of R evaluations as a timeline, each
+model's start and end on the evaluation's clock (as many side by side as the warehouse has
+threads), the set-up before the first model and the marts' tail after the last; then each model
+alone on one thread, its planning (PREPARE of its query: parse, bind, optimise) against its
+whole run.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.evaluate_bench import AS_OF, build_staging
+from bench.evaluate_bench import AS_OF, warehouse_file
 
 
 class _Clock:
@@ -84,7 +85,9 @@ def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="evaluate_profile", description=__doc__.splitlines()[0])
     p.add_argument("--declarations", type=int, default=10_000_000)
     p.add_argument("--enterprises", type=int, default=5000)
-    p.add_argument("--db", type=Path, help="a warehouse file to profile (copied first)")
+    p.add_argument(
+        "--db", type=Path, help="a warehouse file to profile (copied; built there when missing)"
+    )
     p.add_argument("--runs", type=int, default=5)
     args = p.parse_args(argv)
 
@@ -93,16 +96,10 @@ def main(argv: list[str] | None = None) -> None:
 
     workdir = Path(tempfile.mkdtemp(prefix="cc-profile-"))
     try:
-        path = workdir / "profile.duckdb"
-        if args.db:
-            shutil.copy(args.db, path)
-            wal = args.db.with_name(args.db.name + ".wal")
-            if wal.exists():
-                shutil.copy(wal, path.with_name(path.name + ".wal"))
+        path = warehouse_file(
+            workdir / "profile.duckdb", args.enterprises, args.declarations, args.db
+        )
         con = connect(load_settings(path))
-        if not args.db:
-            print(f"building {args.declarations:,} declarations, {args.enterprises:,} enterprises")
-            build_staging(con, args.enterprises, args.declarations)
         timeline(con, 2)  # warm: the models' timings on record order the graph
         total, models = timeline(con, args.runs)
         print(f"\nbest of {args.runs} evaluations: {total * 1000:.1f} ms")
