@@ -22,19 +22,20 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench.evaluate_bench import warehouse_file
+from bench.evaluate_bench import AS_OF, floor_sql, warehouse_file
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# Run in a child process whose cwd and PYTHONPATH are one side's tree: its own engine is imported.
+# Run in a child process whose cwd and PYTHONPATH are one side's tree: its own engine is imported;
+# the floor's SQL is this tree's (argv), so both sides time the same floor.
 CHILD = """
 import json, shutil, sys, time
 from pathlib import Path
-from bench.evaluate_bench import AS_OF, floor_seconds
+from bench.evaluate_bench import AS_OF
 from transforms.engine import evaluate
 from warehouse.connection import connect
 from warehouse.settings import load_settings
-source, copy, evals = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
+source, copy, evals, floor_sql = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 shutil.copy(source, copy)
 con = connect(load_settings(copy))
 for _ in range(2):  # warm: the models' timings on record order the graph
@@ -42,7 +43,9 @@ for _ in range(2):  # warm: the models' timings on record order the graph
     con.execute("CHECKPOINT")
 walls, floors = [], []
 for _ in range(evals):
-    floors.append(floor_seconds(con))
+    started = time.perf_counter()
+    con.sql(floor_sql).fetchall()
+    floors.append(time.perf_counter() - started)
     started = time.perf_counter()
     evaluate(con, AS_OF)
     walls.append(time.perf_counter() - started)
@@ -55,7 +58,7 @@ print(json.dumps({"walls": walls, "floors": floors}))
 def _run_side(tree: Path, db: Path, workdir: Path, evals: int) -> dict[str, list[float]]:
     copy = workdir / f"{tree.name}.duckdb"
     out = subprocess.run(
-        [sys.executable, "-c", CHILD, str(db), str(copy), str(evals)],
+        [sys.executable, "-c", CHILD, str(db), str(copy), str(evals), floor_sql(AS_OF.year - 1)],
         cwd=tree,
         env={**os.environ, "PYTHONPATH": str(tree)},
         capture_output=True,
