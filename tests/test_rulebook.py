@@ -216,3 +216,31 @@ def test_bundled_rulebooks_are_copies_apart_from_identity_bonus_and_verification
     assert all(p.provisional for p in b.params.values())
     shutil.copy(CN251, tmp_path / "x.toml")
     assert load_rulebook(tmp_path / "x.toml").sha256 == a.sha256
+
+
+def test_explanations_quote_the_parameters_of_the_rulebook_used(world, tmp_path):
+    code = world.enterprise("4200000707")
+    world.event(code, "certification_failed", "2025-05-01")
+    copy = _copy_with(
+        tmp_path, "[params.cooldown_years]\nvalue = 1", "[params.cooldown_years]\nvalue = 2"
+    )
+    world.evaluate("2025-10-31", rulebook_path=copy)
+    users = world.rule(code, "A2")  # the latest as_of: the copy's evaluation
+    bundled = world.rule(code, "A2", "2025-09-30")
+    assert bundled["explanation_en"] == (
+        "1-year bar after certification_failed on 2025-05-01; apply again from 2026-05-01."
+    )
+    assert users["expiry_date"] == D("2027-05-01")
+    assert users["explanation_en"] == (
+        "2-year bar after certification_failed on 2025-05-01; apply again from 2027-05-01."
+    )
+    assert users["explanation_zh"].startswith("certification_failed on 2025-05-01后2年内不得申请")
+    assert users["threshold"] == "none within 2 year(s)"
+
+
+def test_explanation_placeholders_name_parameters_of_every_bundled_rulebook():
+    text = (Path(__file__).parents[1] / "transforms" / "explanations.toml").read_text("utf-8")
+    named = set(re.findall(r"\{p:([a-z0-9_]+)\}", text))
+    assert {"cooldown_years", "repair_years", "breach_lookback_years"} <= named
+    for book in bundled_rulebooks():
+        assert named <= set(book.params), book.id

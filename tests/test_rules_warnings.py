@@ -30,7 +30,7 @@ def test_w1_amount_just_under_the_limit_prints_its_fen(world):
     world.case(code, "2025-04-01", 9_999.99)
     w1 = world.rule(code, "W1", "2025-09-30")
     assert (w1["status"], w1["value"]) == ("pass", "n=2, F=209,999.99 CNY, docs=0")
-    assert w1["threshold"].endswith("F >= 210,000 CNY")
+    assert w1["threshold"] == "F >= 210,000 CNY (no documents last year)"
 
 
 @pytest.mark.parametrize(("errors", "expected"), [(3, "pass"), (4, "warn")])
@@ -149,3 +149,23 @@ def test_not_applicable_is_inferred_by_the_view_not_stored(world):
         "SELECT count(*) FROM marts.rule_outcomes WHERE status = 'n_a'"
     ).fetchall()
     assert stored == [(0,)]
+
+
+def test_limits_without_documents_quote_the_amount_alone(world):
+    # docs = 0: D3 and W1 judge F alone, and A6's count limit is the fixed 5
+    code = world.enterprise("4200000609")
+    world.case(code, "2025-03-01", 800_000)
+    world.evaluate("2025-09-30")
+    thresholds = {r: world.rule(code, r)["threshold"] for r in ("D3", "W1", "A6")}
+    assert thresholds == {
+        "D3": "F > 1,000,000 CNY (no documents last year)",
+        "W1": "F >= 700,000 CNY (no documents last year)",
+        "A6": "F <= 50,000 CNY, n <= 5.0, each fine <= 30,000 CNY",
+    }
+    # with documents the count limit is quoted, and A6's is the larger of 5 and 0.001 x docs
+    other = world.enterprise("4200000610")
+    world.declarations(other, 2024, 12_345)
+    world.evaluate("2025-09-30")
+    assert world.rule(other, "D3")["threshold"] == "n > 12.35 and F > 1,000,000 CNY"
+    assert world.rule(other, "W1")["threshold"] == "n >= 8.64 and F >= 700,000 CNY"
+    assert world.rule(other, "A6")["threshold"].startswith("F <= 50,000 CNY, n <= 12.35,")

@@ -1,8 +1,8 @@
 -- marts.rule_results: every rule's finding per enterprise and as_of, readable. Rendered when read
 -- from the engine's narrow rule_outcomes (a plain pass or not applicable is not stored), what
--- enterprise_indicators measured, and the rulebook
--- the evaluation used (basis, parameters); explanations fill explanation_templates. Storing the
--- text instead cost more than the whole rule evaluation at 5,000 enterprises (100k rows, ~19 MB).
+-- enterprise_indicators measured, and the rulebook the evaluation used (basis, parameters);
+-- explanations fill explanation_templates, whose {p:NAME} are that rulebook's parameters. Storing
+-- the text instead cost more than the whole rule evaluation at 5,000 enterprises (100k rows, ~19 MB).
 -- Rows archived from engines that stored them rendered follow.
 CREATE OR REPLACE VIEW marts.rule_results AS
 WITH params AS (
@@ -11,7 +11,8 @@ WITH params AS (
            -- as the texts print them: whole numbers as such, others as trimmed decimals
            map_from_entries(list({'k': name,
                                   'v': CASE WHEN regexp_full_match(value, '-?[0-9]+') THEN value
-                                            ELSE format('{}', TRY_CAST(value AS DECIMAL(24,8)))
+                                            ELSE coalesce(format('{}', TRY_CAST(value AS DECIMAL(24,8))),
+                                                          value)  -- a date stays as it is
                                        END})) AS shown
     FROM marts.rulebook_parameters
     GROUP BY ALL
@@ -29,11 +30,21 @@ pp AS (
            CAST(p['a6_broker_fine_total'] AS DECIMAL(24,8))   AS a6_broker_fine_total,
            CAST(p['a6_broker_single_fine'] AS DECIMAL(24,8))  AS a6_broker_single_fine,
            CAST(p['a6_ie_fine_total'] AS DECIMAL(24,8))       AS a6_ie_fine_total,
+           CAST(p['a6_ie_count'] AS DECIMAL(24,8))            AS a6_ie_count,
            CAST(p['a6_ie_doc_ratio'] AS DECIMAL(24,8))        AS a6_ie_doc_ratio,
            CAST(p['a6_ie_single_fine'] AS DECIMAL(24,8))      AS a6_ie_single_fine,
            CAST(p['w1_headroom_share'] AS DECIMAL(24,8))      AS w1_headroom_share,
            CAST(p['w2_error_rate_limit'] AS DECIMAL(24,8))    AS w2_error_rate_limit
     FROM params
+),
+-- the templates with the rulebook's own parameters in ({p:NAME}), once per rulebook, not per row
+texts AS (
+    SELECT pp.rulebook_sha256, t.rule_id, t.variant,
+           list_reduce(map_entries(pp.shown),
+                       lambda s, e: replace(s, '{p:' || e.key || '}', e.value), t.en) AS en,
+           list_reduce(map_entries(pp.shown),
+                       lambda s, e: replace(s, '{p:' || e.key || '}', e.value), t.zh) AS zh
+    FROM pp, marts.explanation_templates t
 ),
 measured AS (
     SELECT s.customs_code, s.as_of, rr.rule_id,
@@ -47,7 +58,8 @@ measured AS (
                                     WHEN rr.rule_id = 'W2' AND i.declarations_w1 = 0
                                     THEN 'pass_none'  -- no rate to quote
                                     ELSE 'pass' END) AS variant,
-           o.expiry_date, o.last_breach_date, ev.rulebook, ev.run_id, rr.basis, rr.provisional,
+           o.expiry_date, o.last_breach_date, ev.rulebook, ev.rulebook_sha256, ev.run_id, rr.basis,
+           rr.provisional,
            CASE
                WHEN rr.rule_id IN ('D3', 'D4', 'W1') THEN
                    format('n={}, F={} CNY, docs={}', i.counted_penalties,
@@ -107,10 +119,11 @@ measured AS (
                WHEN rr.rule_id = 'W5' THEN ev.rulebook
            END AS value,
            CASE rr.rule_id
-               WHEN 'D3' THEN format('n > {} and F > {} CNY', round(i.dishonest_count_limit, 2),
-                                     marts.cny_text(pp.d3_fine_amount))
-               WHEN 'D4' THEN format('n > {} and F > {} CNY', round(i.dishonest_count_limit, 2),
-                                     marts.cny_text(pp.d4_fine_amount))
+               -- with no previous-year documents the amount alone decides (credit-rules.md D3/D4)
+               WHEN 'D3' THEN marts.count_and_amount_text('>', i.docs_py, i.dishonest_count_limit,
+                                                          pp.d3_fine_amount)
+               WHEN 'D4' THEN marts.count_and_amount_text('>', i.docs_py, i.dishonest_count_limit,
+                                                          pp.d4_fine_amount)
                WHEN 'D5' THEN format('unpaid > {} months after due', pp.shown['d5_overdue_months'])
                WHEN 'D6' THEN format('> {} CNY unpaid > {} months after due',
                                      marts.cny_text(pp.d6_amount),
@@ -129,20 +142,21 @@ measured AS (
                                     round(pp.a6_broker_doc_ratio * i.docs_py, 2),
                                     marts.cny_text(pp.a6_broker_fine_total),
                                     marts.cny_text(pp.a6_broker_single_fine))
-                        ELSE format('F <= {} CNY, not (n > {} and n > {}), each fine <= {} CNY',
+                        -- "n > count and n > ratio x docs" fails, so n may reach the larger
+                        ELSE format('F <= {} CNY, n <= {}, each fine <= {} CNY',
                                     marts.cny_text(pp.a6_ie_fine_total),
-                                    pp.shown['a6_ie_count'], round(pp.a6_ie_doc_ratio * i.docs_py, 2),
+                                    round(greatest(pp.a6_ie_count, pp.a6_ie_doc_ratio * i.docs_py), 2),
                                     marts.cny_text(pp.a6_ie_single_fine)) END
                WHEN 'A7' THEN format('score >= {}, no fails, no pending, IC+TS basically meets <= {}',
                                      pp.shown['a7_min_score'], pp.shown['a7_max_basically_meets'])
                WHEN 'W1' THEN
-                   format('n >= {} and F >= {} CNY',
-                          round(pp.w1_headroom_share * i.docs_py
+                   marts.count_and_amount_text('>=', i.docs_py,
+                          pp.w1_headroom_share * i.docs_py
                                 * CASE i.enterprise_type WHEN 'customs_broker' THEN pp.d4_doc_ratio
-                                                         ELSE pp.d3_doc_ratio END, 2),
-                          marts.cny_text(pp.w1_headroom_share
+                                                         ELSE pp.d3_doc_ratio END,
+                          pp.w1_headroom_share
                                 * CASE i.enterprise_type WHEN 'customs_broker' THEN pp.d4_fine_amount
-                                                         ELSE pp.d3_fine_amount END))
+                                                         ELSE pp.d3_fine_amount END)
                WHEN 'W2' THEN format('<= {:.2f}%', 100 * pp.w2_error_rate_limit)
                WHEN 'W3' THEN format('review date after T + {} days', pp.shown['w3_warn_days'])
                WHEN 'W4' THEN '0 late, 0 unfiled'
@@ -173,6 +187,7 @@ SELECT m.customs_code, m.as_of, m.rule_id, m.status, m.value, m.threshold, m.exp
            '{last_breach}', coalesce(CAST(m.last_breach_date AS VARCHAR), '-')) AS explanation_zh,
        m.last_breach_date, m.provisional, m.rulebook, m.run_id
 FROM measured m
-LEFT JOIN marts.explanation_templates t ON t.rule_id = m.rule_id AND t.variant = m.variant
+LEFT JOIN texts t
+  ON t.rulebook_sha256 = m.rulebook_sha256 AND t.rule_id = m.rule_id AND t.variant = m.variant
 UNION ALL
 SELECT * FROM marts.rule_results_archive;
