@@ -224,8 +224,17 @@ def test_explanations_quote_the_parameters_of_the_rulebook_used(world, tmp_path)
     copy = _copy_with(
         tmp_path, "[params.cooldown_years]\nvalue = 1", "[params.cooldown_years]\nvalue = 2"
     )
+    text = copy.read_text(encoding="utf-8")
+    old = "[params.breach_lookback_years]\nvalue = 3"
+    copy.write_text(text.replace(old, old[:-1] + "4"), encoding="utf-8")
     world.evaluate("2025-10-31", rulebook_path=copy)
     users = world.rule(code, "A2")  # the latest as_of: the copy's evaluation
+    a1 = world.rule(code, "A1")
+    assert (a1["value"], a1["threshold"], a1["explanation_en"]) == (
+        "no breach within 4 years",
+        "no dishonest criterion breached within 4 years",
+        "No dishonest finding in the last 4 years.",
+    )
     bundled = world.rule(code, "A2", "2025-09-30")
     assert bundled["explanation_en"] == (
         "1-year bar after certification_failed on 2025-05-01; apply again from 2026-05-01."

@@ -77,7 +77,8 @@ measured AS (
                         WHEN i.breaches > 0
                         THEN format('{} last breach {}', i.latest_breach_rule, i.latest_breach_date)
                         WHEN o.variant = 'fail_recorded' THEN 'recorded level dishonest'
-                        ELSE 'no breach within 3 years' END
+                        ELSE format('no breach within {} years',
+                                    pp.shown['breach_lookback_years']) END
                WHEN rr.rule_id = 'A2' THEN
                    coalesce(format('{} on {}', i.cooldown_event, i.cooldown_event_date),
                             'no such event')
@@ -130,7 +131,8 @@ measured AS (
                                      pp.shown['d6_overdue_months'])
                WHEN 'D8' THEN format('event; solid-waste fine > {} CNY',
                                      marts.cny_text(pp.d8_solid_waste_fine))
-               WHEN 'A1' THEN 'no dishonest criterion breached within 3 years'
+               WHEN 'A1' THEN format('no dishonest criterion breached within {} years',
+                                     pp.shown['breach_lookback_years'])
                WHEN 'A2' THEN format('none within {} year(s)', pp.shown['cooldown_years'])
                WHEN 'A3' THEN '0 open cases'
                WHEN 'A4' THEN '0 CNY past due'
