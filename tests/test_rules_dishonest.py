@@ -173,7 +173,7 @@ def test_d3_breach_ended_within_two_year_lookback_is_still_active(world):
     assert d3["expiry_date"] == D("2027-02-28")
     # no longer exceeding at T: the text says when it last held, not that it exceeds now
     assert d3["explanation_en"] == (
-        "Dishonest: penalties beyond n > 1.0 and F > 1,000,000 CNY last held on 2025-02-28 "
+        "Dishonest: penalties beyond n > 1 and F > 1,000,000 CNY last held on 2025-02-28 "
         "(now n=0, F=0 CNY, docs=1000); credit repair on 2027-02-28 if nothing new happens."
     )
     snap = world.snapshot(code, "2025-09-30")

@@ -160,12 +160,22 @@ def test_limits_without_documents_quote_the_amount_alone(world):
     assert thresholds == {
         "D3": "F > 1,000,000 CNY (no documents last year)",
         "W1": "F >= 700,000 CNY (no documents last year)",
-        "A6": "F <= 50,000 CNY, n <= 5.0, each fine <= 30,000 CNY",
+        "A6": "F <= 50,000 CNY, n <= 5, each fine <= 30,000 CNY",
     }
-    # with documents the count limit is quoted, and A6's is the larger of 5 and 0.001 x docs
+    # with documents the count limit is quoted exactly (2.999 never reads 3.0 beside an n = 3 that
+    # exceeds it), and A6's is the larger of 5 and 0.001 x docs
     other = world.enterprise("4200000610")
     world.declarations(other, 2024, 12_345)
+    broker = world.enterprise("4200000611", etype="customs_broker")
+    world.declarations("4200000612", 2024, 9_999, broker=broker)
+    world.case(broker, "2025-03-01", 100)
     world.evaluate("2025-09-30")
-    assert world.rule(other, "D3")["threshold"] == "n > 12.35 and F > 1,000,000 CNY"
-    assert world.rule(other, "W1")["threshold"] == "n >= 8.64 and F >= 700,000 CNY"
-    assert world.rule(other, "A6")["threshold"].startswith("F <= 50,000 CNY, n <= 12.35,")
+    assert world.rule(other, "D3")["threshold"] == "n > 12.345 and F > 1,000,000 CNY"
+    assert world.rule(other, "W1")["threshold"] == "n >= 8.6415 and F >= 700,000 CNY"
+    assert world.rule(other, "A6")["threshold"].startswith("F <= 50,000 CNY, n <= 12.345,")
+    a6 = world.rule(broker, "A6")  # n = 1 > 0.0001 x 9,999
+    assert (a6["status"], a6["threshold"]) == (
+        "fail",
+        "n <= 0.9999, F <= 30,000 CNY, each fine <= 10,000 CNY",
+    )
+    assert world.rule(broker, "D4")["threshold"] == "n > 4.9995 and F > 300,000 CNY"

@@ -4,5 +4,5 @@
 CREATE OR REPLACE MACRO marts.count_and_amount_text(op, docs, count_limit, amount) AS
     CASE WHEN docs = 0
          THEN format('F {} {} CNY (no documents last year)', op, marts.cny_text(amount))
-         ELSE format('n {} {} and F {} {} CNY', op, round(count_limit, 2), op,
+         ELSE format('n {} {} and F {} {} CNY', op, marts.count_text(count_limit), op,
                      marts.cny_text(amount)) END;

@@ -121,9 +121,11 @@ measured AS (
            END AS value,
            CASE rr.rule_id
                -- with no previous-year documents the amount alone decides (credit-rules.md D3/D4)
-               WHEN 'D3' THEN marts.count_and_amount_text('>', i.docs_py, i.dishonest_count_limit,
+               WHEN 'D3' THEN marts.count_and_amount_text('>', i.docs_py,
+                                                          pp.d3_doc_ratio * i.docs_py,
                                                           pp.d3_fine_amount)
-               WHEN 'D4' THEN marts.count_and_amount_text('>', i.docs_py, i.dishonest_count_limit,
+               WHEN 'D4' THEN marts.count_and_amount_text('>', i.docs_py,
+                                                          pp.d4_doc_ratio * i.docs_py,
                                                           pp.d4_fine_amount)
                WHEN 'D5' THEN format('unpaid > {} months after due', pp.shown['d5_overdue_months'])
                WHEN 'D6' THEN format('> {} CNY unpaid > {} months after due',
@@ -141,13 +143,14 @@ measured AS (
                WHEN 'A6' THEN
                    CASE WHEN i.enterprise_type = 'customs_broker'
                         THEN format('n <= {}, F <= {} CNY, each fine <= {} CNY',
-                                    round(pp.a6_broker_doc_ratio * i.docs_py, 2),
+                                    marts.count_text(pp.a6_broker_doc_ratio * i.docs_py),
                                     marts.cny_text(pp.a6_broker_fine_total),
                                     marts.cny_text(pp.a6_broker_single_fine))
                         -- "n > count and n > ratio x docs" fails, so n may reach the larger
                         ELSE format('F <= {} CNY, n <= {}, each fine <= {} CNY',
                                     marts.cny_text(pp.a6_ie_fine_total),
-                                    round(greatest(pp.a6_ie_count, pp.a6_ie_doc_ratio * i.docs_py), 2),
+                                    marts.count_text(greatest(pp.a6_ie_count,
+                                                              pp.a6_ie_doc_ratio * i.docs_py)),
                                     marts.cny_text(pp.a6_ie_single_fine)) END
                WHEN 'A7' THEN format('score >= {}, no fails, no pending, IC+TS basically meets <= {}',
                                      pp.shown['a7_min_score'], pp.shown['a7_max_basically_meets'])
