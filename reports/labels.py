@@ -1,4 +1,5 @@
-"""Bilingual (Chinese / English) labels for codes the marts use. Words only, no thresholds."""
+"""Bilingual (Chinese / English) labels for codes the marts use. Words only, no thresholds: the
+numbers are the rulebook's (a user's copy may change them), and the findings quote them."""
 
 from __future__ import annotations
 
@@ -20,20 +21,23 @@ RULES: dict[str, tuple[str, str]] = {
     "D2": ("走私行为被处罚", "Smuggling act penalised"),
     "D3": ("违规处罚超比例及金额（收发货人）", "Penalties beyond ratio and amount (importer)"),
     "D4": ("违规处罚超比例及金额（报关企业）", "Penalties beyond ratio and amount (broker)"),
-    "D5": ("税款逾期超3个月未缴", "Duties overdue more than 3 months"),
-    "D6": ("罚没款逾期超6个月未缴", "Fines overdue more than 6 months"),
+    "D5": ("税款逾期未缴超限", "Duties unpaid beyond the overdue limit"),
+    "D6": ("罚没款逾期未缴超限", "Fines unpaid beyond the overdue limit"),
     "D7": ("抗拒执法或行贿", "Obstruction or bribery"),
     "D8": ("严重危害安全犯罪或走私固体废物", "Serious safety crime or solid-waste import"),
-    "A1": ("3年内存在失信记录", "Dishonest record within 3 years"),
-    "A2": ("1年内认证失败、放弃或降级", "Failed, renounced or downgraded within 1 year"),
+    "A1": ("审查期内存在失信记录", "Dishonest record in the lookback"),
+    "A2": (
+        "认证失败、撤回、放弃或降级后的限制期",
+        "Bar after a failed, withdrawn, renounced or downgraded certification",
+    ),
     "A3": ("存在未结案件", "Open case"),
     "A4": ("存在欠缴税费或罚没款", "Arrears of duties, taxes or fines"),
-    "A5": ("连续3年资产负债率超过95%", "Debt ratio above 95% three years running"),
+    "A5": ("资产负债率连年超限", "Debt ratio above the limit every year"),
     "A6": ("处罚超过认证标准限值", "Penalties beyond certification limits"),
     "A7": ("内控自评未达标", "Self-assessment below standard"),
     "W1": ("处罚余量不足", "Thin penalty headroom"),
     "W2": ("报关差错率超限", "Declaration error rate above limit"),
-    "W3": ("5年复核临近", "5-year review due"),
+    "W3": ("高级认证复核临近", "Certification review due"),
     "W4": ("年报或备案逾期", "Late or missing filings"),
     "W5": ("规则集为暂行参数", "Provisional rulebook"),
 }
@@ -46,8 +50,8 @@ ADVICE: dict[str, tuple[str, str]] = {
         "application before the expiry date.",
     ),
     "A2": (
-        "等待1年限制期届满，期间整改上次认证未通过的原因。",
-        "Wait out the one-year bar and use it to fix what failed last time.",
+        "等待限制期届满，期间整改上次认证未通过的原因。",
+        "Wait out the bar and use it to fix what failed last time.",
     ),
     "A3": (
         "积极配合调查，争取认错认罚，加快结案：存在未结案件不得申请更高等级。",
