@@ -98,6 +98,19 @@ def test_non_numeric_money_and_bad_boolean(wh):
     assert (f.rule, f.row, f.column, f.value) == ("bool_format", 1, "error_recorded", "maybe")
 
 
+
+@pytest.mark.parametrize("year", ["2024.5", "2.024e3", "2024x"])
+def test_fiscal_year_that_is_not_a_whole_number(wh, year):
+    # the CSV reader's INTEGER cast rounded 2024.5 to 2025, which replaced that year's row
+    rows = [
+        ["customs_code", "fiscal_year", "total_assets", "total_liabilities"],
+        ["1100000001", "2023", "1000000", "400000"],
+        ["1100000001", year, "500", "0"],
+    ]
+    f = first(rejected(wh, write_csv(wh[2] / f"f3d{year}" / "financials.csv", rows)))
+    assert (f.rule, f.row, f.column, f.value) == ("int_format", 2, "fiscal_year", year)
+
+
 def test_wrong_code_length(wh):
     rows = replaced(DECLARATIONS, 2, "consignee_code", "110000001")  # 9 characters
     f = first(rejected(wh, write_csv(wh[2] / "f4" / "declarations.csv", rows)))
