@@ -98,7 +98,6 @@ def test_non_numeric_money_and_bad_boolean(wh):
     assert (f.rule, f.row, f.column, f.value) == ("bool_format", 1, "error_recorded", "maybe")
 
 
-
 @pytest.mark.parametrize("year", ["2024.5", "2.024e3", "2024x"])
 def test_fiscal_year_that_is_not_a_whole_number(wh, year):
     # the CSV reader's INTEGER cast rounded 2024.5 to 2025, which replaced that year's row
