@@ -150,10 +150,20 @@ def test_empty_file(wh):
     assert first(rejected(wh, path)).rule == "empty_file"
 
 
-def test_header_only(wh):
+def test_header_only_is_an_empty_batch_with_a_warning(wh):
+    # an export with nothing new is not bad input: the contract rejects only what cannot be read,
+    # lacks a required column or breaks a key or type rule
+    con, settings, _ = wh
+    before = fingerprint(con)
     path = write_csv(wh[2] / "f10" / "declarations.csv", DECLARATIONS[:1])
-    f = first(rejected(wh, path))
-    assert f.rule == "no_rows"
+    report = ingest_file(con, settings, path, load_date=LOAD_DATE)
+    assert (report.status, report.rows, report.warnings) == ("accepted", 0, 1), report.line()
+    after = fingerprint(con)
+    assert after == {**before, "ledger_accepted": before["ledger_accepted"] + 1}
+    warned = con.execute(
+        "SELECT rule FROM ops.ingest_warnings WHERE batch_id = ?", [report.batch_id]
+    ).fetchall()
+    assert warned == [("row_count",)]
 
 
 def test_binary_garbage(wh):

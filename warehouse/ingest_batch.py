@@ -117,9 +117,6 @@ def load_batch(
         loaded = _load_excel(con, kind, path, table)
     else:
         loaded = _load_parquet(con, kind, path, table)
-    if loaded.rows == 0:
-        drop_batch(con, kind)
-        raise reject("no_rows", "the file has a header but no data rows")
     loaded.seconds = time.perf_counter() - started
     return loaded
 

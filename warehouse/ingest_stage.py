@@ -30,7 +30,6 @@ from warehouse.readers import (
     file_format,
     map_header,
     open_csv,
-    reject,
     sql_str,
 )
 from warehouse.readers_sql import fast_csv_types, fast_select_sql, read_csv_sql
@@ -104,8 +103,6 @@ def insert_direct(con: duckdb.DuckDBPyConnection, plan: DirectCsv, batch_id: str
             raise
         except duckdb.Error as exc:
             raise NotClean(is_unicode_error(exc)) from exc
-    if rows == 0:
-        raise reject("no_rows", "the file has a header but no data rows")
     _create_view(con, kind, batch_id)
     loaded = LoadedBatch(batch_view(kind), rows, "csv", src.encoding, "fast", plan.warnings)
     loaded.seconds = time.perf_counter() - started
