@@ -12,7 +12,6 @@ confined to an optional column is loaded with a "warning" (data-contract.md, "Wh
 from __future__ import annotations
 
 import datetime
-import re
 from dataclasses import dataclass
 
 from warehouse.contract import KINDS, MONEY, PATTERNS, Column, Kind
@@ -120,7 +119,7 @@ def build_suite(kind: str, load_date: datetime.date, *, column_checks: bool = Tr
             if col.required or col.name in k.key:
                 checks.append(_not_null(col))
     checks.append(_unique(k, k.key, RULE_UNIQUE_KEY))
-    checks.extend(_unique(k, (name,), RULE_UNIQUE) for name in _unique_columns(k))
+    checks.extend(_unique(k, (name,), RULE_UNIQUE) for name in k.unique_columns)
     if column_checks:
         for col in k.columns:
             checks.extend(_column_checks(col))
@@ -144,17 +143,6 @@ def _q(identifier: str) -> str:
 def _literal(text: str) -> str:
     """A SQL string literal, with braces doubled because GX runs str.format over the query."""
     return "'" + text.replace("'", "''").replace("{", "{{").replace("}", "}}") + "'"
-
-
-_UNIQUE_NOTE = re.compile(r"^(\w+) is unique$")
-
-
-def _unique_columns(k: Kind) -> list[str]:
-    """Columns unique besides the key: the contract states them as notes ("uscc is unique")."""
-    names = [m.group(1) for note in k.notes if (m := _UNIQUE_NOTE.match(note))]
-    for name in names:
-        k.column(name)  # KeyError on a note naming no column
-    return [n for n in names if (n,) != k.key]
 
 
 def _not_null(col: Column) -> Check:

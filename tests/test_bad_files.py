@@ -15,6 +15,7 @@ from tests.ingest_helpers import (
     CASES,
     CHANGES_HEADER,
     DECLARATIONS,
+    ENTERPRISES,
     LOAD_DATE,
     fingerprint,
     loaded_base,
@@ -108,6 +109,31 @@ def test_fiscal_year_that_is_not_a_whole_number(wh, year):
     ]
     f = first(rejected(wh, write_csv(wh[2] / f"f3d{year}" / "financials.csv", rows)))
     assert (f.rule, f.row, f.column, f.value) == ("int_format", 2, "fiscal_year", year)
+
+
+def test_uscc_already_of_another_enterprise(wh):
+    # unique across the warehouse, not only within the file
+    rows = [
+        ENTERPRISES[0],
+        ["1100000009", "91110000MA00000002", "丙公司", "importer_exporter", "regular", ""],
+    ]
+    f = first(rejected(wh, write_csv(wh[2] / "f3e" / "enterprises.csv", rows)))
+    assert (f.rule, f.row, f.column, f.value) == ("unique", 1, "uscc", "91110000MA00000002")
+    assert "already belongs to 11000000B2" in f.message
+
+
+def test_uscc_may_move_between_enterprises_corrected_together(wh):
+    con, settings, _ = wh
+    swapped = [ENTERPRISES[0], list(ENTERPRISES[1]), list(ENTERPRISES[2])]
+    swapped[1][1], swapped[2][1] = ENTERPRISES[2][1], ENTERPRISES[1][1]
+    path = write_csv(wh[2] / "f3f" / "enterprises.csv", swapped)
+    report = ingest_file(con, settings, path, load_date=LOAD_DATE)
+    assert report.status == "accepted", report.line()
+    pairs = con.sql("SELECT customs_code, uscc FROM staging.enterprises ORDER BY 1").fetchall()
+    assert pairs == [("1100000001", "91110000MA00000002"), ("11000000B2", "91110000MA00000001")]
+    # back as they were (rows in another order: the same bytes would be a duplicate)
+    path = write_csv(wh[2] / "f3g" / "enterprises.csv", [ENTERPRISES[0], *ENTERPRISES[:0:-1]])
+    assert ingest_file(con, settings, path, load_date=LOAD_DATE).status == "accepted"
 
 
 def test_wrong_code_length(wh):

@@ -6,6 +6,7 @@ sample-data generator. Nothing here imports anything heavy.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 # Logical column types. The DuckDB type each is stored as is in DUCKDB_TYPES.
@@ -62,6 +63,9 @@ class Column:
         return DUCKDB_TYPES[self.type]
 
 
+_UNIQUE_NOTE = re.compile(r"^(\w+) is unique$")
+
+
 @dataclass(frozen=True)
 class Kind:
     name: str
@@ -73,6 +77,15 @@ class Kind:
     @property
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
+
+    @property
+    def unique_columns(self) -> list[str]:
+        """Columns unique besides the key, across the warehouse: the contract states them as notes
+        ("uscc is unique")."""
+        names = [m.group(1) for note in self.notes if (m := _UNIQUE_NOTE.match(note))]
+        for name in names:
+            self.column(name)  # KeyError on a note naming no column
+        return [n for n in names if (n,) != self.key]
 
     def column(self, name: str) -> Column:
         for c in self.columns:

@@ -1,5 +1,5 @@
 """Checks of a batch against what the warehouse already holds, run in DuckDB: references from
-declaration changes to loaded declarations.
+declaration changes to loaded declarations, and columns unique across the warehouse (uscc).
 
 Each returns findings (errors reject, warnings load); none writes anything.
 """
@@ -15,9 +15,37 @@ from warehouse.ingest_types import Finding
 def batch_findings(con: duckdb.DuckDBPyConnection, kind: Kind, table: str) -> list[Finding]:
     """Checks needing the warehouse. Keys unique within the file and dates after the load date
     are in the GX suite (expectations/suites.py), so they are not repeated here."""
+    out = [f for name in kind.unique_columns if (f := _taken(con, kind, table, name))]
     if kind.name == "declaration_changes":
-        return _changes_vs_declarations(con, table)
-    return []
+        out.extend(_changes_vs_declarations(con, table))
+    return out
+
+
+def _taken(con: duckdb.DuckDBPyConnection, kind: Kind, table: str, column: str) -> Finding | None:
+    """A unique value the batch gives to a record that already belongs to another one loaded
+    earlier. Staging holds the batch's rows beside the earlier ones until the merge: a record the
+    batch replaces (same key) does not count, so a correction may move the value between two
+    records it carries both of."""
+    same_key = " AND ".join(f"r.{k} = e.{k}" for k in kind.key)
+    bad = con.sql(
+        f"SELECT count(*) OVER (), b.source_row, b.{column}, "
+        f"concat_ws(', ', {', '.join(f'e.{k}' for k in kind.key)}) "
+        f"FROM {table} b JOIN staging.{kind.name} e ON e.{column} = b.{column} "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {table} r WHERE {same_key}) "
+        "ORDER BY b.source_row LIMIT 1"
+    ).fetchall()
+    if not bad:
+        return None
+    n, row, value, other = bad[0]
+    return Finding(
+        rule="unique",
+        message=f"{column} is unique, and this one already belongs to {other}, loaded earlier",
+        column=column,
+        row=row,
+        value=str(value),
+        count=n,
+        stage="batch",
+    )
 
 
 def _changes_vs_declarations(con: duckdb.DuckDBPyConnection, table: str) -> list[Finding]:
