@@ -382,6 +382,37 @@ def test_orphan_changes_load_with_a_warning_per_row(warehouse, settings, tmp_pat
     ) == [(Decimal("-12.50"),)]
 
 
+def test_records_of_an_unknown_enterprise_load_with_a_warning(warehouse, settings, tmp_path):
+    loaded_base(warehouse, settings, tmp_path)
+    rows = [
+        ["liability_id", "customs_code", "kind", "amount_cny", "due_date", "paid_date"],
+        ["L1", "1100000001", "vat", "100.00", "2025-01-31", ""],
+        ["L2", "4299999999", "fine", "200.00", "2025-02-28", ""],
+        ["L3", "4299999999", "fine", "300.00", "2025-03-31", ""],
+    ]
+    report = ingest_file(
+        warehouse, settings, write_csv(tmp_path / "liabilities.csv", rows), load_date=LOAD_DATE
+    )
+    # one finding for the two rows (warnings counts rows)
+    assert (report.status, report.rows, report.warnings) == ("accepted", 3, 2), report.reason
+    f = next(f for f in report.findings if f.severity == "warning")
+    assert (f.rule, f.row, f.column, f.value, f.count) == (
+        "unknown_enterprise",
+        2,
+        "customs_code",
+        "4299999999",
+        2,
+    )
+
+
+def test_every_kind_said_to_be_owned_by_an_enterprise_has_its_customs_code():
+    from warehouse.contract import KINDS
+    from warehouse.ingest_checks import OWNED_BY_AN_ENTERPRISE
+
+    for name in OWNED_BY_AN_ENTERPRISE:
+        assert "customs_code" in KINDS[name].column_names, name
+
+
 def test_crash_inside_the_transaction_leaves_the_warehouse_as_it_was(warehouse, settings, tmp_path):
     before = loaded_base(warehouse, settings, tmp_path)
     ops_before = staging(

@@ -1,5 +1,6 @@
 """Checks of a batch against what the warehouse already holds, run in DuckDB: references from
-declaration changes to loaded declarations, and columns unique across the warehouse (uscc).
+declaration changes to loaded declarations and from other records to loaded enterprises, and
+columns unique across the warehouse (uscc).
 
 Each returns findings (errors reject, warnings load); none writes anything.
 """
@@ -18,7 +19,40 @@ def batch_findings(con: duckdb.DuckDBPyConnection, kind: Kind, table: str) -> li
     out = [f for name in kind.unique_columns if (f := _taken(con, kind, table, name))]
     if kind.name == "declaration_changes":
         out.extend(_changes_vs_declarations(con, table))
+    elif kind.name in OWNED_BY_AN_ENTERPRISE:
+        out.extend(_unknown_enterprises(con, table))
     return out
+
+
+# Kinds whose customs_code names the enterprise the record belongs to. Declarations are not
+# among them: their consignees include a broker's clients, who are rightly not registered.
+OWNED_BY_AN_ENTERPRISE = frozenset(
+    {"cases", "liabilities", "certification_events", "filings", "control_assessments", "financials"}
+)
+
+
+def _unknown_enterprises(con: duckdb.DuckDBPyConnection, table: str) -> list[Finding]:
+    """Records of an enterprise not loaded (yet): a reference to a record not yet loaded is
+    loaded with a warning (data contract); they count once the enterprise is loaded."""
+    n, first, code = con.sql(
+        f"SELECT count(*), min(b.source_row), arg_min(b.customs_code, b.source_row) FROM {table} b "
+        "ANTI JOIN staging.enterprises e ON e.customs_code = b.customs_code"
+    ).fetchall()[0]
+    if not n:
+        return []
+    return [
+        Finding(
+            rule="unknown_enterprise",
+            message="no enterprise with this customs_code is loaded yet; loaded, and evaluated "
+            "once the enterprise is",
+            column="customs_code",
+            row=first,
+            value=code,
+            count=n,
+            severity="warning",
+            stage="batch",
+        )
+    ]
 
 
 def _taken(con: duckdb.DuckDBPyConnection, kind: Kind, table: str, column: str) -> Finding | None:
