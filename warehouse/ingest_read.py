@@ -61,7 +61,7 @@ def read_batch(
 ) -> ReadBatch:
     """Fingerprint `path` and, unless it is a duplicate or unreadable, put its rows in staging."""
     t0 = time.perf_counter()
-    fingerprint = Fingerprint(con, path)
+    fingerprint = Fingerprint(con, path, kind.name if kind is not None else None)
     try:
         direct = None if kind is None else plan_direct(kind, path, temp_dir, threads)
     except BatchRejected as rejected:
@@ -183,8 +183,9 @@ class Fingerprint:
     Between `allow_interrupt()` and `result()` (an in-memory read), a duplicate interrupts what
     `con` runs, so a duplicate costs about its hash; the fast path waits for the hash instead."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, kind: str | None) -> None:
         self._con = con
+        self._kind = kind
         self._cursor = con.cursor()
         self._path = path
         self._value: tuple[str, str | None] | None = None
@@ -197,7 +198,7 @@ class Fingerprint:
     def _run(self) -> None:
         try:
             sha = sha256_of(self._path)
-            earlier = accepted_batch_for(self._cursor, sha)
+            earlier = accepted_batch_for(self._cursor, sha, self._kind)
             self._value = (sha, earlier)
             with self._lock:
                 if earlier is not None and self._interruptible:

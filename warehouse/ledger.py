@@ -32,12 +32,13 @@ def new_batch_id(kind: str | None, sha256: str, at: datetime) -> str:
     return f"{at:%Y%m%dT%H%M%S}-{kind or 'unknown'}-{sha256[:8]}-{secrets.token_hex(2)}"
 
 
-def accepted_batch_for(con: duckdb.DuckDBPyConnection, sha256: str) -> str | None:
-    """The batch that already loaded this exact file content, if any."""
+def accepted_batch_for(con: duckdb.DuckDBPyConnection, sha256: str, kind: str | None) -> str | None:
+    """The batch that already loaded this exact file content as this kind, if any: the same
+    bytes under another kind's name are another file (and checked as that kind)."""
     rows = con.execute(
-        "SELECT batch_id FROM ops.ingest_ledger WHERE sha256 = ? AND status = 'accepted' "
-        "ORDER BY finished_at LIMIT 1",
-        [sha256],
+        "SELECT batch_id FROM ops.ingest_ledger WHERE sha256 = ? AND kind IS NOT DISTINCT FROM ? "
+        "AND status = 'accepted' ORDER BY finished_at LIMIT 1",
+        [sha256, kind],
     ).fetchall()
     return rows[0][0] if rows else None
 
