@@ -136,7 +136,6 @@ def test_uscc_may_move_between_enterprises_corrected_together(wh):
     assert ingest_file(con, settings, path, load_date=LOAD_DATE).status == "accepted"
 
 
-
 def test_loaded_bytes_under_another_kinds_name_are_checked_as_that_kind(wh):
     # the enterprises file the module loaded, saved as cases: not a duplicate, and no case columns
     path = write_csv(wh[2] / "f3h" / "cases_from_the_wrong_export.csv", ENTERPRISES)

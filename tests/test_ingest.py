@@ -206,6 +206,27 @@ def test_excel_file(warehouse, settings, tmp_path):
     ]
 
 
+@pytest.mark.parametrize("uscc", [914200000000000033, 914200000000000033.0])
+def test_excel_code_typed_as_a_long_number_is_refused_not_rounded(
+    warehouse, settings, tmp_path, uscc
+):
+    # Excel keeps 15 significant digits: the cell no longer holds the code that was typed
+    import xlsxwriter
+
+    path = tmp_path / "enterprises.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, ENTERPRISES[0][:5])
+    sheet.write_row(1, 0, ["1100000001"])
+    sheet.write_number(1, 1, uscc)
+    sheet.write_row(1, 2, ["甲公司", "importer_exporter", "regular"])
+    book.close()
+    report = ingest_file(warehouse, settings, path, load_date=LOAD_DATE)
+    assert report.status == "rejected", report.line()
+    f = next(f for f in report.findings if f.severity == "error")
+    assert (f.rule, f.row, f.column, f.value) == ("pattern", 1, "uscc", "9.142e+17")
+
+
 def test_parquet_file(warehouse, settings, tmp_path):
     path = tmp_path / "liabilities-part1.parquet"
     duckdb.sql(

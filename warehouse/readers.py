@@ -176,9 +176,18 @@ def open_excel_frame(path: Path):  # -> (header, polars.DataFrame with c0..cN + 
 def _cell_text(col, dtype):  # (pl.Expr, pl.DataType) -> pl.Expr
     """Excel cells as the text a person sees: numbers are binary floats, so 55171379.46 is stored
     as 55171379.460000001; 15 significant digits (what Excel shows) give the typed value back.
-    Whole numbers lose their '.0' (a customs code typed as a number stays 10 digits)."""
+    Whole numbers lose their '.0' (a customs code typed as a number stays 10 digits). A number of
+    more than 15 digits has already lost digits in Excel (an entry_id or uscc typed as a number):
+    it reads as Excel shows it, 2.20120241e+17, which no code pattern accepts, instead of digits
+    that look right and are not."""
     import polars as pl
 
+    if dtype.is_integer():
+        return (
+            pl.when(col.abs() < 10**15)
+            .then(col.cast(pl.Utf8))
+            .otherwise(col.cast(pl.Float64).round_sig_figs(15).cast(pl.Utf8))
+        )
     if dtype.is_float():
         whole = (col == col.round(0)) & (col.abs() < 1e15)
         return (
