@@ -34,25 +34,29 @@ OWNED_BY_AN_ENTERPRISE = frozenset(
 def _unknown_enterprises(con: duckdb.DuckDBPyConnection, table: str) -> list[Finding]:
     """Records of an enterprise not loaded (yet): a reference to a record not yet loaded is
     loaded with a warning (data contract); they count once the enterprise is loaded."""
-    n, first, code = con.sql(
-        f"SELECT count(*), min(b.source_row), arg_min(b.customs_code, b.source_row) FROM {table} b "
-        "ANTI JOIN staging.enterprises e ON e.customs_code = b.customs_code"
+    return _not_loaded(
+        con,
+        table,
+        "customs_code",
+        "staging.enterprises",
+        "unknown_enterprise",
+        "no enterprise with this customs_code is loaded yet; loaded, and evaluated once the "
+        "enterprise is",
+    )
+
+
+def _not_loaded(
+    con: duckdb.DuckDBPyConnection, table: str, column: str, target: str, rule: str, message: str
+) -> list[Finding]:
+    """One warning for the batch's rows whose `column` matches no row of `target`."""
+    n, first, value = con.sql(
+        f"SELECT count(*), min(b.source_row), arg_min(b.{column}, b.source_row) FROM {table} b "
+        f"ANTI JOIN {target} t ON t.{column} = b.{column}"
     ).fetchall()[0]
     if not n:
         return []
-    return [
-        Finding(
-            rule="unknown_enterprise",
-            message="no enterprise with this customs_code is loaded yet; loaded, and evaluated "
-            "once the enterprise is",
-            column="customs_code",
-            row=first,
-            value=code,
-            count=n,
-            severity="warning",
-            stage="batch",
-        )
-    ]
+    # Finding(rule, message, column, row, value, count, severity, stage)
+    return [Finding(rule, message, column, first, value, n, "warning", "batch")]
 
 
 def _taken(con: duckdb.DuckDBPyConnection, kind: Kind, table: str, column: str) -> Finding | None:
@@ -83,25 +87,15 @@ def _taken(con: duckdb.DuckDBPyConnection, kind: Kind, table: str, column: str) 
 
 
 def _changes_vs_declarations(con: duckdb.DuckDBPyConnection, table: str) -> list[Finding]:
-    out: list[Finding] = []
-    n, first, entry_id = con.sql(
-        f"SELECT count(*), min(c.source_row), arg_min(c.entry_id, c.source_row) FROM {table} c "
-        "ANTI JOIN staging.declarations d ON d.entry_id = c.entry_id"
-    ).fetchall()[0]
-    if n:
-        out.append(
-            Finding(
-                rule="orphan_change",
-                message="no declaration with this entry_id is loaded yet; loaded, and left out "
-                "of evaluation until it arrives",
-                column="entry_id",
-                row=first,
-                value=entry_id,
-                count=n,
-                severity="warning",
-                stage="batch",
-            )
-        )
+    out = _not_loaded(
+        con,
+        table,
+        "entry_id",
+        "staging.declarations",
+        "orphan_change",
+        "no declaration with this entry_id is loaded yet; loaded, and left out of evaluation "
+        "until it arrives",
+    )
     bad = con.sql(
         f"SELECT count(*) OVER (), c.source_row, c.requested_date, d.declare_date, c.entry_id "
         f"FROM {table} c JOIN staging.declarations d ON d.entry_id = c.entry_id "
