@@ -403,6 +403,26 @@ def test_orphan_changes_load_with_a_warning_per_row(warehouse, settings, tmp_pat
     ) == [(Decimal("-12.50"),)]
 
 
+def test_declaration_arriving_after_its_too_early_change_warns(warehouse, settings, tmp_path):
+    loaded_base(warehouse, settings, tmp_path)
+    orphan = "220120241000000009"
+    rows = [CHANGES_HEADER, ["CH9", orphan, "modify", "enterprise", "R01", "2024-03-05", "是", ""]]
+    path = write_csv(tmp_path / "declaration_changes.csv", rows)
+    assert ingest_file(warehouse, settings, path, load_date=LOAD_DATE).warnings == 1  # orphan
+    late = [DECLARATIONS[0], [orphan, *DECL_1[1:3], "2024-04-01", *DECL_1[4:]]]
+    path = write_csv(tmp_path / "declarations_late.csv", late)
+    report = ingest_file(warehouse, settings, path, load_date=LOAD_DATE)
+    assert (report.status, report.warnings) == ("accepted", 1), report.line()
+    f = next(f for f in report.findings if f.severity == "warning")
+    assert (f.rule, f.row, f.column, f.value) == (
+        "requested_before_declared",
+        1,
+        "declare_date",
+        "2024-04-01",
+    )
+    assert "CH9" in f.message
+
+
 def test_records_of_an_unknown_enterprise_load_with_a_warning(warehouse, settings, tmp_path):
     loaded_base(warehouse, settings, tmp_path)
     rows = [

@@ -19,6 +19,8 @@ def batch_findings(con: duckdb.DuckDBPyConnection, kind: Kind, table: str) -> li
     out = [f for name in kind.unique_columns if (f := _taken(con, kind, table, name))]
     if kind.name == "declaration_changes":
         out.extend(_changes_vs_declarations(con, table))
+    elif kind.name == "declarations":
+        out.extend(_declarations_after_their_changes(con, table))
     elif kind.name in OWNED_BY_AN_ENTERPRISE:
         out.extend(_unknown_enterprises(con, table))
     return out
@@ -116,6 +118,39 @@ def _changes_vs_declarations(con: duckdb.DuckDBPyConnection, table: str) -> list
             )
         )
     return out
+
+
+def _declarations_after_their_changes(con: duckdb.DuckDBPyConnection, table: str) -> list[Finding]:
+    """A change loaded before its declaration (an orphan then) whose requested_date turns out to
+    be before the declare_date. The change's file is the wrong one, already loaded: a warning on
+    the declaration, not a rejection of a whole declarations file for it."""
+    if not con.sql("SELECT 1 FROM staging.declaration_changes LIMIT 1").fetchall():
+        return []  # the usual first load: nothing to join the batch with
+    bad = con.sql(
+        f"SELECT count(*) OVER (), d.source_row, d.declare_date, c.change_id, c.requested_date "
+        f"FROM {table} d JOIN staging.declaration_changes c ON c.entry_id = d.entry_id "
+        "WHERE c.requested_date < d.declare_date ORDER BY d.source_row LIMIT 1"
+    ).fetchall()
+    if not bad:
+        return []
+    n, row, declared, change_id, requested = bad[0]
+    message = (
+        f"declaration change {change_id}, loaded earlier, was requested on "
+        f"{requested.isoformat()}, before this declare_date; correct the change's file"
+    )
+    # Finding(rule, message, column, row, value, count, severity, stage)
+    return [
+        Finding(
+            "requested_before_declared",
+            message,
+            "declare_date",
+            row,
+            str(declared),
+            n,
+            "warning",
+            "batch",
+        )
+    ]
 
 
 def orphan_rows_sql(table: str) -> str:
