@@ -138,6 +138,15 @@ def _two_decimals(t: str) -> str:
     return f"({dot} = 0 OR length({t}) - {dot} <= 2 OR length(rtrim({t}, '0')) - {dot} <= 2)"
 
 
+def _int_when(t: str) -> str:
+    """The WHEN of a whole number written as one (2024, 2024.0): never a rounded 2024.5. INT_RE
+    allows at most 9 digits, so the cast cannot overflow."""
+    return (
+        f"WHEN regexp_full_match({t}, {sql_str(INT_RE)}) "
+        f"THEN CAST(split_part({t}, '.', 1) AS INTEGER)"
+    )
+
+
 def _fast_expr(kind: Kind, col: Column, src: str | None) -> str:
     if src is None:
         return _default(col)
@@ -145,10 +154,7 @@ def _fast_expr(kind: Kind, col: Column, src: str | None) -> str:
     if col.type == DATE or col.type == BOOL:
         value = src  # parsed by the CSV reader
     elif col.type == INT:
-        value = (
-            f"CASE WHEN {t} IS NULL THEN NULL WHEN regexp_full_match({t}, {sql_str(INT_RE)}) "
-            f"THEN CAST(split_part({t}, '.', 1) AS INTEGER) ELSE error('int value') END"
-        )
+        value = f"CASE WHEN {t} IS NULL THEN NULL {_int_when(t)} ELSE error('int value') END"
     elif col.type == MONEY:
         value = (
             f"CASE WHEN {t} IS NULL THEN NULL WHEN {_two_decimals(t)} "
@@ -213,11 +219,7 @@ def _convert(col: Column, t: str) -> tuple[str, str | None]:
         )
         return value, sql_str("bool_format")
     if col.type == INT:
-        value = (
-            f"CASE WHEN regexp_full_match({t}, {sql_str(INT_RE)}) "
-            f"THEN TRY_CAST(split_part({t}, '.', 1) AS INTEGER) END"
-        )
-        return value, sql_str("int_format")
+        return f"CASE {_int_when(t)} END", sql_str("int_format")
     if col.type == ENUM:
         norm = f"{'upper' if is_upper_enum(col) else 'lower'}({t})"
         return norm, None

@@ -40,10 +40,7 @@ pp AS (
 -- the templates with the rulebook's own parameters in ({p:NAME}), once per rulebook, not per row
 texts AS (
     SELECT pp.rulebook_sha256, t.rule_id, t.variant,
-           list_reduce(map_entries(pp.shown),
-                       lambda s, e: replace(s, '{p:' || e.key || '}', e.value), t.en) AS en,
-           list_reduce(map_entries(pp.shown),
-                       lambda s, e: replace(s, '{p:' || e.key || '}', e.value), t.zh) AS zh
+           marts.fill_params(t.en, pp.shown) AS en, marts.fill_params(t.zh, pp.shown) AS zh
     FROM pp, marts.explanation_templates t
 ),
 measured AS (
